@@ -1,0 +1,46 @@
+/**
+ * What every Kafka API file exports: its key, the versions this client speaks, the
+ * first flexible version, and an encoder/decoder pair that takes the version, so one
+ * definition serves every version (`version >= N` guards inside).
+ *
+ * @module
+ */
+
+import type { Reader } from "./reader.ts";
+import type { Writer } from "./writer.ts";
+
+/** The API keys this client uses, from Kafka's protocol guide. */
+export const ApiKey = {
+  Produce: 0,
+  Metadata: 3,
+  FindCoordinator: 10,
+  SaslHandshake: 17,
+  ApiVersions: 18,
+  InitProducerId: 22,
+  AddPartitionsToTxn: 24,
+  EndTxn: 26,
+  SaslAuthenticate: 36,
+} as const;
+
+/**
+ * One Kafka API: the versions this client can encode and decode, and the codecs.
+ *
+ * @typeParam Req The request body.
+ * @typeParam Res The decoded response body.
+ */
+export interface Api<Req, Res> {
+  /** The API key. */
+  readonly key: number;
+  /** A readable name, for error messages. */
+  readonly name: string;
+  /** The oldest version this client speaks. */
+  readonly minVersion: number;
+  /** The newest version this client speaks. */
+  readonly maxVersion: number;
+  /** The first version using flexible encoding (compact forms, tagged fields); Infinity if none. */
+  readonly flexibleFrom: number;
+  /** Writes the request body (not the header) for `version`. */
+  encode(w: Writer, version: number, request: Req): void;
+  /** Reads the response body (not the header) for `version`. */
+  decode(r: Reader, version: number): Res;
+}
