@@ -221,7 +221,8 @@ export class Reader {
   varlongNumber(): number {
     const start = this.#pos;
     let zigzag = 0;
-    for (let i = 0; i < 8; i++) {
+    // Seven bytes hold 49 bits, exact in a double; longer values take the bigint path.
+    for (let i = 0; i < 7; i++) {
       const b = this.#buf[this.#need(1, "varlong")]!;
       zigzag += (b & 0x7f) * 2 ** (7 * i);
       if (b < 0x80) return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;

@@ -1,0 +1,119 @@
+/**
+ * The producer's byte budget (Java's `buffer.memory`): bytes buffered in batches
+ * plus bytes in flight never exceed it. A record takes its share when written and
+ * gives it back when its batch is acknowledged or failed; a writer that finds the
+ * budget spent waits, first come first served, which is how backpressure reaches
+ * the user's stream.
+ *
+ * @module
+ */
+
+interface Waiter {
+  bytes: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * A counting semaphore over bytes.
+ *
+ * @example Reserving and releasing
+ * ```ts ignore
+ * const budget = new MemoryBudget(1024);
+ * budget.tryReserve(1000); // true
+ * const waiting = budget.reserve(100, 5000); // waits for a release
+ * budget.release(1000);
+ * await waiting;
+ * ```
+ */
+export class MemoryBudget {
+  readonly #capacity: number;
+  #used = 0;
+  readonly #waiters: Waiter[] = [];
+
+  /**
+   * @param capacity The most bytes that may be reserved at once.
+   */
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  /** The most bytes that may be reserved at once. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Bytes reserved now. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /**
+   * Reserves bytes if they are free and nobody waits before us.
+   *
+   * @param bytes How many bytes.
+   * @returns Whether they were reserved.
+   */
+  tryReserve(bytes: number): boolean {
+    if (this.#waiters.length > 0 || this.#used + bytes > this.#capacity) return false;
+    this.#used += bytes;
+    return true;
+  }
+
+  /**
+   * Reserves bytes, waiting for releases in arrival order.
+   *
+   * @param bytes How many bytes (at most the capacity).
+   * @param timeoutMs How long to wait before failing with `onTimeout()`'s error.
+   * @param onTimeout Builds the error for a timeout.
+   * @returns Resolves once reserved.
+   */
+  reserve(bytes: number, timeoutMs: number, onTimeout: () => Error): Promise<void> {
+    if (this.tryReserve(bytes)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { bytes, resolve, reject, timer: undefined };
+      waiter.timer = setTimeout(() => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        reject(onTimeout());
+        this.#wake();
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Gives bytes back and wakes waiters that now fit.
+   *
+   * @param bytes How many bytes.
+   */
+  release(bytes: number): void {
+    this.#used -= bytes;
+    if (this.#used < 0) this.#used = 0;
+    this.#wake();
+  }
+
+  /**
+   * Fails every waiter, for a closing producer.
+   *
+   * @param error The error they get.
+   */
+  failWaiters(error: unknown): void {
+    for (const waiter of this.#waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+  }
+
+  #wake(): void {
+    while (this.#waiters.length > 0) {
+      const head = this.#waiters[0]!;
+      if (this.#used + head.bytes > this.#capacity) return;
+      this.#waiters.shift();
+      clearTimeout(head.timer);
+      this.#used += head.bytes;
+      head.resolve();
+    }
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * Producer options: what users pass ({@link ProducerOptions}), each named and
+ * defaulted after the Java producer config it matches, and their validation into
+ * the resolved form the producer uses.
+ *
+ * @module
+ */
+
+import type { ConnectFunction } from "../net/transport.ts";
+import type { PartitionerFunction } from "../partition/partitioner.ts";
+import type { Serializer } from "./serializer.ts";
+
+/** The compression types. `gzip` comes from the runtime; the others need a registered codec. */
+export type CompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
+
+/** How the partition of a record without an explicit partition is chosen. */
+export type PartitionerChoice = "default" | "murmur2" | "sticky" | "round-robin" | PartitionerFunction;
+
+/**
+ * Options of {@link createProducer} and {@link kafkaSink}.
+ *
+ * @typeParam K The key type a `keySerializer` takes.
+ * @typeParam V The value type a `valueSerializer` takes.
+ */
+export interface ProducerOptions<K = string | Uint8Array | null, V = string | Uint8Array | null> {
+  /**
+   * Brokers to bootstrap from, as `host:port`: an array or a comma-separated string.
+   * Java: `bootstrap.servers`.
+   */
+  bootstrap: string | readonly string[];
+  /** The topic of records that name none. */
+  topic?: string;
+  /**
+   * The client id sent with every request. Java: `client.id`.
+   *
+   * @default {"webstream-kafka"}
+   */
+  clientId?: string;
+  /**
+   * Acknowledgements: 0 (none), 1 (leader), -1 or "all" (all in-sync replicas). Java: `acks`.
+   *
+   * @default {"all"}
+   */
+  acks?: 0 | 1 | -1 | "all";
+  /**
+   * How long a batch waits for more records after its first. Java: `linger.ms`.
+   *
+   * @default {5}
+   */
+  lingerMs?: number;
+  /**
+   * A batch closes when it reaches this many bytes. Java: `batch.size`.
+   *
+   * @default {262144}
+   */
+  batchBytes?: number;
+  /**
+   * The most bytes buffered and in flight; past it, writes wait. Java: `buffer.memory`.
+   *
+   * @default {33554432}
+   */
+  bufferBytes?: number;
+  /**
+   * How long `send()` may wait for metadata or buffer space before failing. Java: `max.block.ms`.
+   *
+   * @default {60000}
+   */
+  maxBlockMs?: number;
+  /**
+   * The largest Produce request, and so the largest record. Java: `max.request.size`.
+   *
+   * @default {1048576}
+   */
+  maxRequestBytes?: number;
+  /**
+   * Requests in flight per broker connection. Java: `max.in.flight.requests.per.connection`.
+   *
+   * @default {5}
+   */
+  maxInFlight?: number;
+  /**
+   * How long to wait for a response before retrying. Java: `request.timeout.ms`.
+   *
+   * @default {30000}
+   */
+  requestTimeoutMs?: number;
+  /**
+   * The most time from a record's write to its acknowledgement, retries included.
+   * Java: `delivery.timeout.ms`.
+   *
+   * @default {120000}
+   */
+  deliveryTimeoutMs?: number;
+  /**
+   * The first retry's backoff; it doubles per attempt, with jitter. Java: `retry.backoff.ms`.
+   *
+   * @default {100}
+   */
+  retryBackoffMs?: number;
+  /**
+   * The longest retry backoff. Java: `retry.backoff.max.ms`.
+   *
+   * @default {1000}
+   */
+  retryBackoffMaxMs?: number;
+  /**
+   * Metadata is refreshed at least this often. Java: `metadata.max.age.ms`.
+   *
+   * @default {300000}
+   */
+  metadataMaxAgeMs?: number;
+  /**
+   * How long to wait for a TCP (or TLS) connection. Java: `socket.connection.setup.timeout.ms`.
+   *
+   * @default {10000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Batch compression. Java: `compression.type`.
+   *
+   * @default {"none"}
+   */
+  compression?: CompressionType;
+  /**
+   * How partitions are chosen for records without an explicit one: "default" (murmur2
+   * of the key, uniform sticky for null keys; Java's built-in partitioner), "murmur2"
+   * (the same), "sticky" (ignore keys; Java's `partitioner.ignore.keys`),
+   * "round-robin" (Java's `RoundRobinPartitioner`) or a function. Java: `partitioner.class`.
+   *
+   * @default {"default"}
+   */
+  partitioner?: PartitionerChoice;
+  /**
+   * Idempotent delivery (no duplicates on retry). Java: `enable.idempotence`.
+   *
+   * @default {true}
+   */
+  idempotent?: boolean;
+  /** Serializes keys; by default keys are `string` (UTF-8), `Uint8Array` or `null`. */
+  keySerializer?: Serializer<K>;
+  /** Serializes values; by default values are `string` (UTF-8), `Uint8Array` or `null`. */
+  valueSerializer?: Serializer<V>;
+  /** Opens sockets; replaces the runtime's own (for example to map advertised addresses). */
+  connect?: ConnectFunction;
+}
+
+/** Options after validation, with every default applied. */
+export interface ResolvedProducerOptions<K, V> {
+  bootstrap: { host: string; port: number }[];
+  topic: string | undefined;
+  clientId: string;
+  acks: -1 | 0 | 1;
+  lingerMs: number;
+  batchBytes: number;
+  bufferBytes: number;
+  maxBlockMs: number;
+  maxRequestBytes: number;
+  maxInFlight: number;
+  requestTimeoutMs: number;
+  deliveryTimeoutMs: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
+  metadataMaxAgeMs: number;
+  connectTimeoutMs: number;
+  compression: CompressionType;
+  partitioner: PartitionerChoice;
+  idempotent: boolean;
+  keySerializer: Serializer<K> | undefined;
+  valueSerializer: Serializer<V> | undefined;
+  connect: ConnectFunction | undefined;
+}
+
+const WHAT = "Cannot create producer";
+
+function integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`${WHAT} as ${name} must be an integer: current value is ${String(value)}`);
+  }
+  if (value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
+    throw new RangeError(`${WHAT} as ${name} must be ${range}: current value is ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Parses a `host:port` address (`[v6]:port` for IPv6).
+ *
+ * @param address The address.
+ * @returns Host and port.
+ */
+export function parseAddress(address: string): { host: string; port: number } {
+  const match = /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})\s*$/.exec(address);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new TypeError(`${WHAT} as a bootstrap address must be host:port: current value is "${address}"`);
+  }
+  return { host: (match[1] ?? match[2])!, port };
+}
+
+/**
+ * Validates options and applies defaults.
+ *
+ * @param options What the user passed.
+ * @returns The resolved options.
+ * @throws {TypeError | RangeError} Naming the bad option and its value.
+ */
+export function resolveProducerOptions<K, V>(options: ProducerOptions<K, V>): ResolvedProducerOptions<K, V> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${WHAT} as options must be an object: current value is ${String(options)}`);
+  }
+  const list = typeof options.bootstrap === "string" ? options.bootstrap.split(",") : options.bootstrap;
+  if (!Array.isArray(list) || list.length === 0 || list.every((a) => typeof a === "string" && a.trim() === "")) {
+    throw new TypeError(
+      `${WHAT} as bootstrap must list at least one host:port: current value is ${JSON.stringify(options.bootstrap)}`,
+    );
+  }
+  const bootstrap = list.filter((a) => String(a).trim() !== "").map((a) => parseAddress(String(a)));
+  const acksOption = options.acks ?? "all";
+  if (acksOption !== "all" && acksOption !== -1 && acksOption !== 0 && acksOption !== 1) {
+    throw new RangeError(`${WHAT} as acks must be -1, 0, 1 or "all": current value is ${String(acksOption)}`);
+  }
+  const acks = acksOption === "all" ? -1 : acksOption;
+  if (options.topic !== undefined && (typeof options.topic !== "string" || options.topic === "")) {
+    throw new TypeError(`${WHAT} as topic must be a non-empty string: current value is ${String(options.topic)}`);
+  }
+  const compression = options.compression ?? "none";
+  if (!["none", "gzip", "snappy", "lz4", "zstd"].includes(compression)) {
+    throw new RangeError(
+      `${WHAT} as compression must be "none", "gzip", "snappy", "lz4" or "zstd": current value is ${String(compression)}`,
+    );
+  }
+  const partitioner = options.partitioner ?? "default";
+  if (
+    typeof partitioner !== "function" && !["default", "murmur2", "sticky", "round-robin"].includes(partitioner)
+  ) {
+    throw new RangeError(
+      `${WHAT} as partitioner must be "default", "murmur2", "sticky", "round-robin" or a function: current value is ${
+        String(partitioner)
+      }`,
+    );
+  }
+  if (options.idempotent !== undefined && typeof options.idempotent !== "boolean") {
+    throw new TypeError(`${WHAT} as idempotent must be a boolean: current value is ${String(options.idempotent)}`);
+  }
+  // As Java since 3.2: idempotence is on unless turned off, or unless acks or
+  // maxInFlight (not idempotence itself) were set to values it cannot work with.
+  const idempotentFits = acks === -1 && (options.maxInFlight ?? 5) <= 5;
+  if (options.idempotent === true && !idempotentFits) {
+    throw new RangeError(
+      `${WHAT} as idempotent requires acks "all" and maxInFlight at most 5: current values are acks ${
+        String(acksOption)
+      }, maxInFlight ${options.maxInFlight ?? 5}`,
+    );
+  }
+  const idempotent = options.idempotent ?? idempotentFits;
+  for (const name of ["keySerializer", "valueSerializer", "connect"] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== "function") {
+      throw new TypeError(`${WHAT} as ${name} must be a function: current value is ${String(value)}`);
+    }
+  }
+  const resolved: ResolvedProducerOptions<K, V> = {
+    bootstrap,
+    topic: options.topic,
+    clientId: options.clientId ?? "webstream-kafka",
+    acks,
+    lingerMs: integer("lingerMs", options.lingerMs, 5, 0),
+    batchBytes: integer("batchBytes", options.batchBytes, 262144, 1),
+    bufferBytes: integer("bufferBytes", options.bufferBytes, 32 * 1024 * 1024, 1),
+    maxBlockMs: integer("maxBlockMs", options.maxBlockMs, 60000, 0),
+    maxRequestBytes: integer("maxRequestBytes", options.maxRequestBytes, 1048576, 1),
+    maxInFlight: integer("maxInFlight", options.maxInFlight, 5, 1),
+    requestTimeoutMs: integer("requestTimeoutMs", options.requestTimeoutMs, 30000, 1),
+    deliveryTimeoutMs: integer("deliveryTimeoutMs", options.deliveryTimeoutMs, 120000, 1),
+    retryBackoffMs: integer("retryBackoffMs", options.retryBackoffMs, 100, 0),
+    retryBackoffMaxMs: integer("retryBackoffMaxMs", options.retryBackoffMaxMs, 1000, 0),
+    metadataMaxAgeMs: integer("metadataMaxAgeMs", options.metadataMaxAgeMs, 300000, 0),
+    connectTimeoutMs: integer("connectTimeoutMs", options.connectTimeoutMs, 10000, 1),
+    compression,
+    partitioner,
+    idempotent,
+    keySerializer: options.keySerializer,
+    valueSerializer: options.valueSerializer,
+    connect: options.connect,
+  };
+  if (typeof resolved.clientId !== "string") {
+    throw new TypeError(`${WHAT} as clientId must be a string: current value is ${String(resolved.clientId)}`);
+  }
+  if (resolved.deliveryTimeoutMs < resolved.lingerMs + resolved.requestTimeoutMs) {
+    throw new RangeError(
+      `${WHAT} as deliveryTimeoutMs must be at least lingerMs + requestTimeoutMs (${
+        resolved.lingerMs + resolved.requestTimeoutMs
+      }), as in Java: current value is ${resolved.deliveryTimeoutMs}`,
+    );
+  }
+  if (resolved.retryBackoffMaxMs < resolved.retryBackoffMs) resolved.retryBackoffMaxMs = resolved.retryBackoffMs;
+  return resolved;
+}
