@@ -30,8 +30,9 @@
  *   exit                                    -> "ok", then exit 0
  *
  * CODE is a Kafka error code number (e.g. 6) or a librdkafka error name
- * with or without the RD_KAFKA_RESP_ERR_ prefix (e.g. NOT_LEADER_FOR_PARTITION,
- * _TRANSPORT = -195, which makes the mock broker drop the connection).
+ * with or without the RD_KAFKA_RESP_ERR_ prefix, case-insensitive (e.g.
+ * NOT_LEADER_FOR_PARTITION or its Kafka name NOT_LEADER_OR_FOLLOWER;
+ * _TRANSPORT or TRANSPORT = -195 makes the mock broker drop the connection).
  *
  * Environment: MOCK_DEBUG=mock,protocol,...  sets librdkafka `debug` (stderr).
  */
@@ -116,8 +117,24 @@ static int parse_errcode(const char *s, rd_kafka_resp_err_t *out) {
                 *out = (rd_kafka_resp_err_t)v;
                 return 0;
         }
+        /* Kafka protocol names that librdkafka 2.0.x spells differently. */
+        static const struct {
+                const char *name;
+                rd_kafka_resp_err_t code;
+        } aliases[] = {
+            {"NOT_LEADER_OR_FOLLOWER", RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION},
+            {"UNKNOWN_TOPIC_OR_PARTITION", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART},
+            {"TRANSPORT", RD_KAFKA_RESP_ERR__TRANSPORT},
+        };
+
         if (!strncasecmp(s, "RD_KAFKA_RESP_ERR_", 18))
                 s += 18;
+        for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+                if (!strcasecmp(aliases[i].name, s)) {
+                        *out = aliases[i].code;
+                        return 0;
+                }
+        }
         rd_kafka_get_err_descs(&descs, &cnt);
         for (i = 0; i < cnt; i++) {
                 if (descs[i].name && !strcasecmp(descs[i].name, s)) {
@@ -350,7 +367,11 @@ int main(int argc, char **argv) {
         }
 
         conf = rd_kafka_conf_new();
+        /* log_level 4 (warning) hides the harmless notice that this handle
+         * has no bootstrap.servers; MOCK_DEBUG restores full logging. */
         if (rd_kafka_conf_set(conf, "client.id", "webstream-mock-cluster",
+                              errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "log_level", debug && *debug ? "7" : "4",
                               errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK ||
             (debug && *debug &&
              rd_kafka_conf_set(conf, "debug", debug, errstr, sizeof(errstr)) !=
