@@ -129,3 +129,65 @@ export class KafkaSerializationError extends Error {
     this.topic = topic;
   }
 }
+
+/**
+ * Some records of a stream or a `send(records)` call were not delivered. `cause` is
+ * the first failure; `errors` holds one error of each kind seen (by name), so the
+ * reasons are all there without one entry per record.
+ *
+ * @example Reporting a failed pipe
+ * ```ts
+ * import { KafkaDeliveryError } from "@webstream/kafka";
+ *
+ * const error = new KafkaDeliveryError(3, 997, [new Error("broker down")]);
+ * console.log(error.message);
+ * // Cannot deliver 3 of 1000 records: broker down
+ * ```
+ */
+export class KafkaDeliveryError extends Error {
+  /** Records that were not delivered. */
+  readonly failed: number;
+  /** Records that were delivered. */
+  readonly delivered: number;
+  /** One error per distinct kind of failure, first seen first. */
+  readonly errors: readonly Error[];
+
+  /**
+   * Builds the error.
+   *
+   * @param failed How many records were not delivered.
+   * @param delivered How many were.
+   * @param errors The distinct failures, first first.
+   */
+  constructor(failed: number, delivered: number, errors: readonly Error[]) {
+    const reasons = errors.map((e) => e.message).join("; ");
+    super(`Cannot deliver ${failed} of ${failed + delivered} records: ${reasons}`, { cause: errors[0] });
+    this.name = "KafkaDeliveryError";
+    this.failed = failed;
+    this.delivered = delivered;
+    this.errors = errors;
+  }
+}
+
+/**
+ * A record was written to a producer or sink that is closed (or closing).
+ *
+ * @example Catching a write after close
+ * ```ts
+ * import { KafkaClosedError } from "@webstream/kafka";
+ *
+ * const error = new KafkaClosedError("Cannot send record as the producer is closed");
+ * console.log(error.name); // "KafkaClosedError"
+ * ```
+ */
+export class KafkaClosedError extends Error {
+  /**
+   * Builds the error.
+   *
+   * @param message What could not be done.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "KafkaClosedError";
+  }
+}

@@ -6,12 +6,17 @@
  */
 
 import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
-import type { RecordMetadata } from "../types.ts";
 
-/** Settles one record's `send()` promise. */
+/**
+ * Settles records: one per `send()` call, or one shared by all the records of a sink,
+ * which only counts (so acknowledging a record allocates nothing for the sink).
+ */
 export interface RecordCompletion {
-  /** Called with where the record was stored. */
-  resolve(metadata: RecordMetadata): void;
+  /**
+   * Called when the record at `index` of `batch` is stored from `baseOffset` (-1 with
+   * acks=0); `logAppendTime` is the broker's time for LogAppendTime topics, else -1.
+   */
+  resolve(batch: ProducerBatch, index: number, baseOffset: bigint, logAppendTime: number): void;
   /** Called with why the record was not stored. */
   reject(error: unknown): void;
 }

@@ -1,0 +1,36 @@
+/**
+ * A zero-dependency Kafka producer for Deno and Bun, built on Web Streams.
+ *
+ * ```ts ignore
+ * import { kafkaSink } from "@webstream/kafka";
+ *
+ * await readable.pipeTo(kafkaSink({ bootstrap: ["localhost:9092"], topic: "events" }));
+ * ```
+ *
+ * Records are serialized (UTF-8 strings, bytes, JSON or your own serializer), routed
+ * by Java-compatible murmur2 of their key to per-partition batchers, and sent to each
+ * partition's leader, with retries, acks and bounded memory.
+ *
+ * @example Keyed records land where the Java producer puts them
+ * ```ts
+ * import { partitionForKey } from "@webstream/kafka";
+ *
+ * const partition = partitionForKey(new TextEncoder().encode("user-42"), 6);
+ * console.log(partition);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/types.ts";
+export * from "./src/errors.ts";
+export { KafkaConnectionError, KafkaTimeoutError } from "./src/net/errors.ts";
+export { KafkaUnsupportedVersionError } from "./src/protocol/versions.ts";
+export { TopicNotFoundError } from "./src/cluster/cluster_metadata.ts";
+export { murmur2, partitionForKey } from "./src/partition/murmur2.ts";
+export type { PartitionerFunction, PartitionerRecord } from "./src/partition/partitioner.ts";
+export { bytesSerializer, jsonSerializer, type Serializer, stringSerializer } from "./src/producer/serializer.ts";
+export type { CompressionType, PartitionerChoice, ProducerOptions } from "./src/producer/options.ts";
+export { createProducer, type Producer } from "./src/producer/producer.ts";
+export { kafkaSink } from "./src/producer/kafka_sink.ts";
+export type { ConnectFunction, ConnectOptions, TlsOptions, Transport } from "./src/net/transport.ts";

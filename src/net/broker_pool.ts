@@ -1,0 +1,275 @@
+/**
+ * One connection per broker, opened on demand with API versions negotiated
+ * (ApiVersions v3, falling back to what the broker lists or v0 on
+ * UNSUPPORTED_VERSION), reopened with exponential backoff after a failure, and a
+ * bootstrap that tries each configured address in turn.
+ *
+ * @module
+ */
+
+import { KafkaError } from "../errors.ts";
+import { ApiKey } from "../protocol/api.ts";
+import {
+  apiVersionsApi,
+  apiVersionsFallbackVersion,
+  type ApiVersionsResponse,
+} from "../protocol/api_versions.ts";
+import { apiList } from "../protocol/apis.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
+import { negotiateVersion, requireVersion } from "../protocol/versions.ts";
+import { produceApi } from "../protocol/produce.ts";
+import type { BrokerInfo } from "../cluster/metadata_snapshot.ts";
+import { connectBroker, formatAddress } from "./connect_broker.ts";
+import type { Connection } from "./connection.ts";
+import { KafkaConnectionError } from "./errors.ts";
+import type { ConnectFunction } from "./transport.ts";
+
+/** The ApiVersions version asked first. */
+const FIRST_API_VERSIONS_VERSION = 3;
+/** This package's version, sent in ApiVersions v3+. */
+export const CLIENT_VERSION = "0.1.0";
+
+/** A connection to one broker with the versions agreed for each API. */
+export interface BrokerSession {
+  /** The broker id; -1 for a bootstrap address whose id is not known yet. */
+  readonly nodeId: number;
+  /** `host:port`. */
+  readonly address: string;
+  /** The connection. */
+  readonly connection: Connection;
+  /** The version to use per API key (absent: the broker supports none we speak). */
+  readonly versions: ReadonlyMap<number, number>;
+}
+
+/** Options of {@link BrokerPool}. */
+export interface BrokerPoolOptions {
+  /** Bootstrap addresses, tried in order. */
+  bootstrap: readonly { host: string; port: number }[];
+  /** The client id. */
+  clientId: string;
+  /** Opens sockets instead of the runtime's own. */
+  connect: ConnectFunction | undefined;
+  /** TCP/TLS setup timeout (ms). */
+  connectTimeoutMs: number;
+  /** Request timeout (ms). */
+  requestTimeoutMs: number;
+  /** Requests in flight per connection. */
+  maxInFlight: number;
+  /** First reconnect backoff (ms); it doubles per failure. Java: `reconnect.backoff.ms`. */
+  reconnectBackoffMs: number;
+  /** Longest reconnect backoff (ms). Java: `reconnect.backoff.max.ms`. */
+  reconnectBackoffMaxMs: number;
+}
+
+/**
+ * Opens a connection and negotiates versions.
+ *
+ * @param host The host.
+ * @param port The port.
+ * @param nodeId The broker id, or -1.
+ * @param options Pool options.
+ * @returns The session.
+ */
+export async function openBrokerSession(
+  host: string,
+  port: number,
+  nodeId: number,
+  options: BrokerPoolOptions,
+): Promise<BrokerSession> {
+  const address = formatAddress(host, port);
+  const connection = await connectBroker({
+    host,
+    port,
+    address,
+    clientId: options.clientId,
+    connectTimeoutMs: options.connectTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    maxInFlight: options.maxInFlight,
+    ...(options.connect === undefined ? {} : { connect: options.connect }),
+  });
+  try {
+    const request = { clientSoftwareVersion: CLIENT_VERSION };
+    let response: ApiVersionsResponse = await connection.request(
+      apiVersionsApi,
+      FIRST_API_VERSIONS_VERSION,
+      request,
+    );
+    if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
+      const version = Math.min(apiVersionsFallbackVersion(response), FIRST_API_VERSIONS_VERSION - 1);
+      response = await connection.request(apiVersionsApi, version, request);
+    }
+    if (response.errorCode !== 0) {
+      throw new KafkaError(response.errorCode, { message: `ApiVersions request to broker at ${address}` });
+    }
+    const versions = new Map<number, number>();
+    for (const api of apiList) {
+      const version = negotiateVersion(api, response.apiKeys);
+      if (version !== null) versions.set(api.key, version);
+    }
+    // A broker that cannot take record batch v2 is refused here, with a clear error.
+    versions.set(ApiKey.Produce, requireVersion(produceApi, response.apiKeys, { host, port, nodeId }));
+    return { nodeId, address, connection, versions };
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+interface NodeState {
+  session: Promise<BrokerSession> | null;
+  ready: BrokerSession | null;
+  failures: number;
+  retryAtMs: number;
+}
+
+/** Connections to the cluster's brokers. */
+export class BrokerPool {
+  readonly #options: BrokerPoolOptions;
+  readonly #nodes = new Map<number, NodeState>();
+  #brokers: ReadonlyMap<number, BrokerInfo> = new Map();
+  #bootstrap: BrokerSession | null = null;
+  #closed = false;
+  readonly #listeners: ((nodeId: number) => void)[] = [];
+
+  /**
+   * @param options Addresses, timeouts and the connect function.
+   */
+  constructor(options: BrokerPoolOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Calls `listener` when a broker's connection opens or closes.
+   *
+   * @param listener The callback, given the broker id.
+   */
+  onChange(listener: (nodeId: number) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Sets the brokers known from metadata.
+   *
+   * @param brokers Brokers by id.
+   */
+  setBrokers(brokers: ReadonlyMap<number, BrokerInfo>): void {
+    if (brokers.size > 0) this.#brokers = brokers;
+  }
+
+  /**
+   * The open session to a broker, if there is one (synchronous).
+   *
+   * @param nodeId The broker id.
+   * @returns The session, or undefined.
+   */
+  ready(nodeId: number): BrokerSession | undefined {
+    const state = this.#nodes.get(nodeId);
+    const session = state?.ready;
+    if (session === undefined || session === null || session.connection.isClosed) return undefined;
+    return session;
+  }
+
+  /**
+   * The session to a broker, connecting (after the backoff of earlier failures) if needed.
+   *
+   * @param nodeId The broker id.
+   * @returns The session.
+   */
+  session(nodeId: number): Promise<BrokerSession> {
+    if (this.#closed) return Promise.reject(new KafkaConnectionError("Cannot connect: the producer is closed"));
+    let state = this.#nodes.get(nodeId);
+    if (state === undefined) {
+      state = { session: null, ready: null, failures: 0, retryAtMs: 0 };
+      this.#nodes.set(nodeId, state);
+    }
+    if (state.ready !== null && !state.ready.connection.isClosed) return Promise.resolve(state.ready);
+    if (state.session !== null) return state.session;
+    const broker = this.#brokers.get(nodeId);
+    if (broker === undefined) {
+      return Promise.reject(new KafkaConnectionError(`Cannot connect to broker ${nodeId}: its address is not known`));
+    }
+    const s = state;
+    const wait = Math.max(0, s.retryAtMs - Date.now());
+    s.session = (async () => {
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      try {
+        const session = await openBrokerSession(broker.host, broker.port, nodeId, this.#options);
+        if (this.#closed) {
+          session.connection.close();
+          throw new KafkaConnectionError("Cannot connect: the producer is closed");
+        }
+        s.ready = session;
+        s.failures = 0;
+        session.connection.closed.then(() => {
+          if (s.ready === session) s.ready = null;
+          this.#notify(nodeId);
+        }, () => {});
+        this.#notify(nodeId);
+        return session;
+      } catch (error) {
+        s.failures++;
+        const backoff = Math.min(
+          this.#options.reconnectBackoffMaxMs,
+          this.#options.reconnectBackoffMs * 2 ** (s.failures - 1),
+        );
+        s.retryAtMs = Date.now() + backoff * (0.8 + Math.random() * 0.4);
+        this.#notify(nodeId);
+        throw error;
+      } finally {
+        s.session = null;
+      }
+    })();
+    return s.session;
+  }
+
+  /**
+   * Any usable session, for metadata: an open one, else a known broker, else the
+   * bootstrap addresses in order.
+   *
+   * @returns The session.
+   * @throws {KafkaConnectionError} Naming every address tried, when none answers.
+   */
+  async any(): Promise<BrokerSession> {
+    for (const state of this.#nodes.values()) {
+      if (state.ready !== null && !state.ready.connection.isClosed) return state.ready;
+    }
+    if (this.#bootstrap !== null && !this.#bootstrap.connection.isClosed) return this.#bootstrap;
+    const failures: string[] = [];
+    for (const nodeId of this.#brokers.keys()) {
+      try {
+        return await this.session(nodeId);
+      } catch (error) {
+        failures.push(`${this.#describe(nodeId)} (${(error as Error).message})`);
+      }
+    }
+    for (const { host, port } of this.#options.bootstrap) {
+      if (this.#closed) break;
+      try {
+        this.#bootstrap = await openBrokerSession(host, port, -1, this.#options);
+        return this.#bootstrap;
+      } catch (error) {
+        if (!(error instanceof KafkaConnectionError) && !(error instanceof KafkaError)) throw error;
+        failures.push(`${formatAddress(host, port)} (${error.message})`);
+      }
+    }
+    throw new KafkaConnectionError(
+      `Cannot connect to any broker: tried ${failures.join(", ")}`,
+    );
+  }
+
+  /** Closes every connection. */
+  close(): void {
+    this.#closed = true;
+    for (const state of this.#nodes.values()) state.ready?.connection.close();
+    this.#bootstrap?.connection.close();
+  }
+
+  #describe(nodeId: number): string {
+    const b = this.#brokers.get(nodeId);
+    return b === undefined ? `broker ${nodeId}` : formatAddress(b.host, b.port);
+  }
+
+  #notify(nodeId: number): void {
+    for (const listener of this.#listeners) listener(nodeId);
+  }
+}

@@ -1,0 +1,543 @@
+/**
+ * The producer: takes records (from `send()` or a sink), serializes them, picks a
+ * partition, and appends them to that partition's batcher synchronously; closed
+ * batches go to the sender. Memory is bounded by the `bufferBytes` budget: an
+ * append that does not fit waits (up to `maxBlockMs`), which is how a sink's
+ * `write()` applies backpressure.
+ *
+ * @module
+ */
+
+import { KafkaClosedError, KafkaDeliveryError, KafkaError } from "../errors.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
+import { ApiKey } from "../protocol/api.ts";
+import { metadataApi, type MetadataResponse } from "../protocol/metadata.ts";
+import { writeUtf8 } from "../record/utf8.ts";
+import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
+import { checkExplicitPartition, createPartitioner, type Partitioner } from "../partition/partitioner.ts";
+import { ClusterMetadata } from "../cluster/cluster_metadata.ts";
+import { BrokerPool } from "../net/broker_pool.ts";
+import { KafkaTimeoutError } from "../net/errors.ts";
+import type { ProducerRecord, RecordMetadata } from "../types.ts";
+import { normalizeHeaders } from "./headers.ts";
+import { MemoryBudget } from "./memory_budget.ts";
+import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from "./options.ts";
+import { PartitionBatcher } from "./partition_batcher.ts";
+import type { ProducerBatch, RecordCompletion } from "./producer_batch.ts";
+import { Sender } from "./sender.ts";
+import { serializeField } from "./serializer.ts";
+import { checkTopicName } from "./topic_name.ts";
+
+/**
+ * A Kafka producer.
+ *
+ * @typeParam K The key type.
+ * @typeParam V The value type.
+ */
+export interface Producer<K = string | Uint8Array | null, V = string | Uint8Array | null> {
+  /**
+   * Sends one record; resolves with where it was stored once acknowledged.
+   *
+   * @param record The record.
+   * @returns Its metadata.
+   */
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+  /**
+   * Sends records; resolves once all are acknowledged, in the given order, or rejects
+   * with a {@link KafkaDeliveryError} counting those that failed.
+   *
+   * @param records The records.
+   * @returns Their metadata.
+   */
+  send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;
+  /**
+   * Sends every buffered record now and resolves once all records sent before the
+   * call are acknowledged or failed.
+   *
+   * @returns Resolves when done.
+   */
+  flush(): Promise<void>;
+  /**
+   * Flushes, then closes the connections. Later sends fail.
+   *
+   * @returns Resolves when closed.
+   */
+  close(): Promise<void>;
+  /** Closes the producer (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void>;
+  /**
+   * A sink writing into this producer. Closing it flushes (and does not close the
+   * producer); it errors with a {@link KafkaDeliveryError} if any of its records failed.
+   */
+  readonly writable: WritableStream<ProducerRecord<K, V>>;
+}
+
+/** Counts a sink's records, so its close can report exactly what failed. */
+export class SinkCompletion implements RecordCompletion {
+  delivered = 0;
+  failed = 0;
+  readonly errors: Error[] = [];
+
+  /** Counts one delivered record. */
+  resolve(): void {
+    this.delivered++;
+  }
+
+  /**
+   * Counts one failed record, keeping one error per name.
+   *
+   * @param error Why it failed.
+   */
+  reject(error: unknown): void {
+    this.failed++;
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (this.errors.length < 8 && !this.errors.some((x) => x.name === e.name && x.message === e.message)) {
+      this.errors.push(e);
+    }
+  }
+
+  /**
+   * The error to report, or null when nothing failed.
+   *
+   * @returns The error or null.
+   */
+  error(): KafkaDeliveryError | null {
+    return this.failed === 0 ? null : new KafkaDeliveryError(this.failed, this.delivered, this.errors);
+  }
+}
+
+const CLOSED_MESSAGE = "Cannot send record as the producer is closed";
+
+/** The producer's implementation. */
+export class KafkaProducer<K, V> implements Producer<K, V> {
+  readonly #options: ResolvedProducerOptions<K, V>;
+  readonly #pool: BrokerPool;
+  readonly #metadata: ClusterMetadata;
+  readonly #sender: Sender;
+  readonly #budget: MemoryBudget;
+  readonly #partitioner: Partitioner;
+  readonly #batchers = new Map<string, PartitionBatcher[]>();
+  readonly #waitingTopics = new Map<string, Promise<void>>();
+  readonly #checkedTopics = new Set<string>();
+  #scratch = new Uint8Array(256);
+  #outstanding = 0;
+  #flushing = 0;
+  #idle: (() => void)[] = [];
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  /**
+   * @param options The producer options.
+   */
+  constructor(options: ProducerOptions<K, V>) {
+    const o = this.#options = resolveProducerOptions(options);
+    this.#pool = new BrokerPool({
+      bootstrap: o.bootstrap,
+      clientId: o.clientId,
+      connect: o.connect,
+      connectTimeoutMs: o.connectTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs,
+      maxInFlight: o.maxInFlight,
+      reconnectBackoffMs: 50,
+      reconnectBackoffMaxMs: 1000,
+    });
+    this.#metadata = new ClusterMetadata((topics) => this.#fetchMetadata(topics), {
+      metadataMaxAgeMs: o.metadataMaxAgeMs,
+      retryBackoffMs: o.retryBackoffMs,
+      now: Date.now,
+    });
+    this.#metadata.onUpdate(() => this.#pool.setBrokers(this.#metadata.snapshot.brokers));
+    this.#budget = new MemoryBudget(o.bufferBytes);
+    this.#partitioner = createPartitioner(o.partitioner, { batchBytes: o.batchBytes });
+    this.#sender = new Sender(this.#metadata, this.#pool, {
+      acks: o.acks,
+      requestTimeoutMs: o.requestTimeoutMs,
+      deliveryTimeoutMs: o.deliveryTimeoutMs,
+      retryBackoffMs: o.retryBackoffMs,
+      retryBackoffMaxMs: o.retryBackoffMaxMs,
+      maxRequestBytes: o.maxRequestBytes,
+      maxInFlight: o.maxInFlight,
+      now: Date.now,
+    }, {
+      delivered: (batch, baseOffset, logAppendTime) => this.#settled(batch, null, baseOffset, logAppendTime),
+      failed: (batch, error) => this.#settled(batch, error, -1n, -1),
+    });
+  }
+
+  /** The default topic, if any. */
+  get topic(): string | undefined {
+    return this.#options.topic;
+  }
+
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+  send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;
+  send(
+    records: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[],
+  ): Promise<RecordMetadata> | Promise<RecordMetadata[]> {
+    if (Array.isArray(records)) return this.#sendMany(records);
+    return this.#sendOne(records as ProducerRecord<K, V>);
+  }
+
+  #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const completion: RecordCompletion = {
+        resolve: (batch, index, baseOffset, logAppendTime) =>
+          resolve({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: baseOffset < 0n ? -1n : baseOffset + BigInt(index),
+            timestamp: logAppendTime >= 0 ? logAppendTime : batch.timestamps[index]!,
+          }),
+        reject,
+      };
+      try {
+        const waiting = this.append(record, completion);
+        if (waiting !== undefined) waiting.catch(reject);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  async #sendMany(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
+    const results = await Promise.allSettled(records.map((r) => this.#sendOne(r)));
+    const failures = new SinkCompletion();
+    const out: RecordMetadata[] = [];
+    for (const result of results) {
+      if (result.status === "fulfilled") {
+        failures.resolve();
+        out.push(result.value);
+      } else failures.reject(result.reason);
+    }
+    const error = failures.error();
+    if (error !== null) throw error;
+    return out;
+  }
+
+  /**
+   * Serializes, partitions and buffers one record. Synchronous unless the topic's
+   * metadata or buffer space must be waited for; then a promise says when the record
+   * is buffered. Throws (or rejects) for a record that cannot be sent; `completion`
+   * is settled only for a record that was buffered.
+   *
+   * @param record The record.
+   * @param completion Settles it once acknowledged or failed.
+   * @returns Undefined when buffered at once, else a promise of it.
+   */
+  append(record: ProducerRecord<K, V>, completion: RecordCompletion): Promise<void> | undefined {
+    if (this.#closing !== null) throw new KafkaClosedError(CLOSED_MESSAGE);
+    if (record === null || typeof record !== "object") {
+      throw new TypeError(`Cannot send record as it must be an object: current value is ${String(record)}`);
+    }
+    const topic = record.topic ?? this.#options.topic;
+    if (topic === undefined) {
+      throw new TypeError("Cannot send record as it names no topic and the producer has no topic option");
+    }
+    if (!this.#checkedTopics.has(topic)) {
+      checkTopicName(topic);
+      this.#checkedTopics.add(topic);
+    }
+    // Records of a topic still waiting for metadata keep their order behind it.
+    const waiting = this.#waitingTopics.get(topic);
+    if (waiting !== undefined || this.#metadata.topic(topic) === undefined) {
+      this.#outstanding++;
+      const next = (waiting ?? this.#metadata.waitForTopic(topic, this.#options.maxBlockMs))
+        .then(() => this.#appendKnown(topic, record, completion))
+        .finally(() => {
+          this.#outstanding--;
+          if (this.#waitingTopics.get(topic) === next) this.#waitingTopics.delete(topic);
+          this.#checkIdle();
+        });
+      const chained = next.catch(() => {});
+      this.#waitingTopics.set(topic, chained);
+      return next;
+    }
+    return this.#appendKnown(topic, record, completion);
+  }
+
+  #appendKnown(topic: string, record: ProducerRecord<K, V>, completion: RecordCompletion): Promise<void> | undefined {
+    if (this.#closed) throw new KafkaClosedError(CLOSED_MESSAGE);
+    const info = this.#metadata.topic(topic);
+    if (info === undefined) {
+      // Metadata lost the topic since (deleted?): wait for it again.
+      return this.#metadata.waitForTopic(topic, this.#options.maxBlockMs).then(() =>
+        this.#appendKnown(topic, record, completion)
+      );
+    }
+    const o = this.#options;
+    const key: RecordBytes = serializeField(o.keySerializer, (record.key ?? null) as K, "key", topic);
+    const value: RecordBytes = serializeField(o.valueSerializer, record.value, "value", topic);
+    const headers = normalizeHeaders(record.headers, topic);
+    const timestamp = this.#timestamp(record.timestamp);
+    let partition: number;
+    if (record.partition !== undefined) {
+      partition = checkExplicitPartition(topic, record.partition, info.partitionCount);
+    } else {
+      partition = this.#partitioner.partition(
+        topic,
+        this.#keyBytes(key),
+        record as { key: unknown; value: unknown },
+        info.partitionCount,
+      );
+    }
+    const size = this.#estimateSize(key, value, headers);
+    if (size > o.maxRequestBytes || size > o.bufferBytes) {
+      throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, {
+        topic,
+        partition,
+        message: `the record is ${size} bytes when serialized, which is larger than ${
+          size > o.maxRequestBytes ? `maxRequestBytes (${o.maxRequestBytes})` : `bufferBytes (${o.bufferBytes})`
+        }`,
+      });
+    }
+    if (this.#budget.tryReserve(size)) {
+      this.#commit(topic, partition, key, value, headers, timestamp, completion, size);
+      return undefined;
+    }
+    this.#outstanding++;
+    return this.#budget.reserve(size, o.maxBlockMs, () =>
+      new KafkaTimeoutError(
+        `Cannot buffer record for ${topic}-${partition} as ${o.bufferBytes} bytes (bufferBytes) stayed in use for ${o.maxBlockMs} ms (maxBlockMs)`,
+      )).then(
+        () => {
+          this.#outstanding--;
+          if (this.#closed) {
+            this.#budget.release(size);
+            throw new KafkaClosedError(CLOSED_MESSAGE);
+          }
+          this.#commit(topic, partition, key, value, headers, timestamp, completion, size);
+        },
+        (error) => {
+          this.#outstanding--;
+          this.#checkIdle();
+          throw error;
+        },
+      );
+  }
+
+  #commit(
+    topic: string,
+    partition: number,
+    key: RecordBytes,
+    value: RecordBytes,
+    headers: RecordHeaderInput[] | null,
+    timestamp: number,
+    completion: RecordCompletion,
+    size: number,
+  ): void {
+    const batcher = this.#batcher(topic, partition);
+    batcher.append(key, value, headers, timestamp, completion, size);
+    this.#outstanding++;
+    this.#partitioner.onAppend(topic, partition, size, true);
+    if (this.#flushing > 0) batcher.flush();
+  }
+
+  #timestamp(value: number | Date | undefined): number {
+    if (value === undefined) return Date.now();
+    const ms = value instanceof Date ? value.getTime() : value;
+    if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < 0) {
+      throw new RangeError(
+        `Cannot send record as its timestamp must be a non-negative integer of milliseconds or a Date: current value is ${
+          String(value)
+        }`,
+      );
+    }
+    return ms;
+  }
+
+  /** Key bytes for the partitioner; a string key is encoded into scratch space. */
+  #keyBytes(key: RecordBytes): Uint8Array | null {
+    if (typeof key !== "string") return key;
+    if (key.length * 3 > this.#scratch.length) this.#scratch = new Uint8Array(key.length * 3);
+    return this.#scratch.subarray(0, writeUtf8(this.#scratch, 0, key));
+  }
+
+  /**
+   * A record's size for the budget and the size limits: exact for bytes and ASCII
+   * strings (a string counts its UTF-16 length unless that might exceed a limit, then
+   * its exact UTF-8 length).
+   */
+  #estimateSize(key: RecordBytes, value: RecordBytes, headers: RecordHeaderInput[] | null): number {
+    let size = 24 + fieldSize(key) + fieldSize(value);
+    if (headers !== null) for (const h of headers) size += 10 + h.key.length + fieldSize(h.value);
+    return size;
+  }
+
+  #batcher(topic: string, partition: number): PartitionBatcher {
+    let list = this.#batchers.get(topic);
+    if (list === undefined) this.#batchers.set(topic, list = []);
+    let batcher = list[partition];
+    if (batcher === undefined) {
+      batcher = list[partition] = new PartitionBatcher(topic, partition, {
+        batchBytes: this.#options.batchBytes,
+        lingerMs: this.#options.lingerMs,
+        compression: this.#options.compression,
+        now: Date.now,
+      });
+      this.#pump(batcher);
+    }
+    return batcher;
+  }
+
+  async #pump(batcher: PartitionBatcher): Promise<void> {
+    const reader = batcher.readable.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        this.#sender.enqueue(value);
+      }
+    } catch {
+      // The batcher was aborted; its records were rejected there.
+    }
+  }
+
+  #settled(batch: ProducerBatch, error: Error | null, baseOffset: bigint, logAppendTime: number): void {
+    this.#budget.release(batch.reserved);
+    const completions = batch.completions;
+    if (error === null) {
+      for (let i = 0; i < completions.length; i++) completions[i]!.resolve(batch, i, baseOffset, logAppendTime);
+    } else {
+      for (let i = 0; i < completions.length; i++) completions[i]!.reject(error);
+    }
+    this.#outstanding -= batch.count;
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#outstanding === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  async #fetchMetadata(topics: readonly string[]): Promise<MetadataResponse> {
+    const session = await this.#pool.any();
+    const version = session.versions.get(ApiKey.Metadata);
+    if (version === undefined) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, { message: `broker at ${session.address} has no Metadata version this client speaks` });
+    }
+    return await session.connection.request(metadataApi, version, {
+      topics: topics.map((name) => ({ name })),
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  async flush(): Promise<void> {
+    this.#flushing++;
+    try {
+      for (const list of this.#batchers.values()) for (const batcher of list) batcher?.flush();
+      if (this.#outstanding > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    } finally {
+      this.#flushing--;
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    this.#closing = (async () => {
+      await this.flush();
+      this.#closed = true;
+      await Promise.all([...this.#batchers.values()].flatMap((list) => list.map((b) => b?.close())));
+      await this.#sender.whenIdle();
+      this.#sender.close(new KafkaClosedError(CLOSED_MESSAGE));
+      this.#budget.failWaiters(new KafkaClosedError(CLOSED_MESSAGE));
+      this.#metadata.close();
+      this.#pool.close();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  get writable(): WritableStream<ProducerRecord<K, V>> {
+    return createSink(this, false);
+  }
+}
+
+function fieldSize(value: RecordBytes): number {
+  return value === null ? 1 : value.length + 3;
+}
+
+/**
+ * A WritableStream over a producer: each `write()` buffers one record (waiting when
+ * the buffer is full); `close()` flushes and fails with a {@link KafkaDeliveryError}
+ * if any record was not delivered; an abort delivers what was written, then stops.
+ *
+ * @param producer The producer.
+ * @param ownsProducer Whether closing the sink closes the producer.
+ * @returns The sink.
+ */
+export function createSink<K, V>(
+  producer: KafkaProducer<K, V>,
+  ownsProducer: boolean,
+): WritableStream<ProducerRecord<K, V>> {
+  const completion = new SinkCompletion();
+  let written = 0;
+  const finish = async (): Promise<void> => {
+    await producer.flush();
+    if (ownsProducer) await producer.close();
+  };
+  return new WritableStream<ProducerRecord<K, V>>({
+    write: (record): Promise<void> | undefined => {
+      if (completion.failed > 0) return failWith(completion.error()!);
+      let waiting: Promise<void> | undefined;
+      try {
+        waiting = producer.append(record, completion);
+      } catch (error) {
+        return failWith(recordError(error, written));
+      }
+      written++;
+      if (waiting === undefined) return undefined;
+      return waiting.catch((error) => failWith(recordError(error, written - 1)));
+    },
+    close: async (): Promise<void> => {
+      await finish();
+      const error = completion.error();
+      if (error !== null) throw error;
+    },
+    abort: async (): Promise<void> => {
+      // What was written is delivered (or fails by itself); nothing half-sent is dropped.
+      await finish();
+    },
+  });
+
+  async function failWith(error: Error): Promise<never> {
+    // Deliver everything written before the failure, so the error's counts are final.
+    await finish().catch(() => {});
+    throw error;
+  }
+
+  function recordError(error: unknown, index: number): Error {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    completion.reject(cause);
+    const delivered = completion.error();
+    const e = new KafkaDeliveryError(completion.failed, completion.delivered, delivered?.errors ?? [cause]);
+    (e as { message: string }).message = `Cannot write record ${index} to Kafka: ${cause.message} (${
+      completion.delivered
+    } records before it were delivered, ${completion.failed - 1} failed)`;
+    return e;
+  }
+}
+
+/**
+ * Creates a producer.
+ *
+ * @example Sending records and closing
+ * ```ts ignore
+ * import { createProducer } from "@webstream/kafka";
+ *
+ * await using producer = createProducer({ bootstrap: "localhost:9092", topic: "events" });
+ * const metadata = await producer.send({ key: "user-1", value: "signed in" });
+ * console.log(metadata.partition, metadata.offset);
+ * ```
+ *
+ * @typeParam K The key type.
+ * @typeParam V The value type.
+ * @param options Brokers, topic and tuning; see {@link ProducerOptions}.
+ * @returns The producer.
+ */
+export function createProducer<K = string | Uint8Array | null, V = string | Uint8Array | null>(
+  options: ProducerOptions<K, V>,
+): Producer<K, V> {
+  return new KafkaProducer(options);
+}
