@@ -32,11 +32,14 @@ export class TopicNotFoundError extends KafkaError {
    * @param topic The topic.
    * @param waitedMs How long the producer waited (Java's `max.block.ms`).
    * @param code The last error code the broker gave for it.
+   * @param cause Why the last metadata refresh failed, if it did.
    */
-  constructor(topic: string, waitedMs: number, code: number) {
+  constructor(topic: string, waitedMs: number, code: number, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : "";
     super(code, {
       topic,
-      message: `topic ${topic} not present in metadata after ${waitedMs} ms (maxBlockMs)`,
+      message: `topic ${topic} not present in metadata after ${waitedMs} ms (maxBlockMs)${why}`,
+      ...(cause === undefined || cause === null ? {} : { cause }),
     });
   }
 }
@@ -153,10 +156,7 @@ export class ClusterMetadata {
         throw new KafkaError(code, { topic });
       }
       if (timedOut || this.#options.now() >= deadline || this.#closed) {
-        const cause = this.#lastError;
-        const error = new TopicNotFoundError(topic, timeoutMs, code);
-        if (cause !== null) (error as { cause?: unknown }).cause = cause;
-        throw error;
+        throw new TopicNotFoundError(topic, timeoutMs, code, this.#lastError);
       }
       await new Promise((resolve) => setTimeout(resolve, this.#options.retryBackoffMs));
     }
