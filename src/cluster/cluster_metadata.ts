@@ -26,9 +26,24 @@ export interface ClusterMetadataOptions {
   now: () => number;
 }
 
-/** A topic that did not appear in metadata in time. */
+/**
+ * A topic did not appear in metadata within `maxBlockMs`, as Java's "Topic X not
+ * present in metadata after N ms". `code` is the broker's last answer for it
+ * (UNKNOWN_TOPIC_OR_PARTITION when it does not exist); `cause`, when set, is why the
+ * last metadata request failed (for example no broker answering).
+ *
+ * @example Catching a missing topic
+ * ```ts
+ * import { TopicNotFoundError } from "@webstream/kafka";
+ *
+ * const error = new TopicNotFoundError("events", 60000, 3);
+ * console.log(error.name); // "UNKNOWN_TOPIC_OR_PARTITION"
+ * ```
+ */
 export class TopicNotFoundError extends KafkaError {
   /**
+   * Builds the error.
+   *
    * @param topic The topic.
    * @param waitedMs How long the producer waited (Java's `max.block.ms`).
    * @param code The last error code the broker gave for it.
@@ -146,7 +161,9 @@ export class ClusterMetadata {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = await Promise.race([
         refreshed.then(() => false),
-        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(true), Math.max(0, remaining))),
+        new Promise<boolean>((resolve) =>
+          timer = setTimeout(() => resolve(true), Math.max(0, remaining))
+        ),
       ]);
       clearTimeout(timer);
       const info = this.#snapshot.topics.get(topic);

@@ -30,8 +30,9 @@ export type Serializer<T> = (value: T, topic: string) => Uint8Array | null;
  * console.log(stringSerializer("hé", "events")); // Uint8Array [104, 195, 169]
  * ```
  */
-export const stringSerializer: Serializer<string | null> = (value) =>
-  value === null ? null : encodeUtf8(value);
+export const stringSerializer: Serializer<string | null> = (
+  value: string | null,
+): Uint8Array | null => value === null ? null : encodeUtf8(value);
 
 /**
  * `JSON.stringify` then UTF-8; `null` stays `null` (a tombstone), not `"null"`.
@@ -43,7 +44,7 @@ export const stringSerializer: Serializer<string | null> = (value) =>
  * console.log(new TextDecoder().decode(jsonSerializer({ a: 1 }, "events")!)); // {"a":1}
  * ```
  */
-export const jsonSerializer: Serializer<unknown> = (value) => {
+export const jsonSerializer: Serializer<unknown> = (value: unknown): Uint8Array | null => {
   if (value === null) return null;
   const text = JSON.stringify(value);
   if (text === undefined) {
@@ -62,7 +63,9 @@ export const jsonSerializer: Serializer<unknown> = (value) => {
  * console.log(bytesSerializer(new Uint8Array([1, 2]), "events")); // Uint8Array [1, 2]
  * ```
  */
-export const bytesSerializer: Serializer<Uint8Array | null> = (value) => value;
+export const bytesSerializer: Serializer<Uint8Array | null> = (
+  value: Uint8Array | null,
+): Uint8Array | null => value;
 
 function describe(value: unknown): string {
   if (value === undefined) return "undefined";
@@ -99,7 +102,9 @@ export function serializeField<T>(
     throw new KafkaSerializationError(
       field,
       topic,
-      `expected a string, a Uint8Array or null without a ${field}Serializer: got ${describe(value)}`,
+      `expected a string, a Uint8Array or null without a ${field}Serializer: got ${
+        describe(value)
+      }`,
     );
   }
   let bytes: unknown;

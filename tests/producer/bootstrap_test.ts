@@ -18,7 +18,9 @@ test("kafkaSink() with no answering bootstrap fails in bounded time naming every
   const started = Date.now();
   const records = ReadableStream.from([{ value: "x" }]);
   await assert.rejects(
-    records.pipeTo(kafkaSink({ bootstrap: `127.0.0.1:${a},127.0.0.1:${b}`, topic: "t", maxBlockMs: 1500 })),
+    records.pipeTo(
+      kafkaSink({ bootstrap: `127.0.0.1:${a},127.0.0.1:${b}`, topic: "t", maxBlockMs: 1500 }),
+    ),
     (error: Error) => {
       assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${a}`));
       assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${b}`));
@@ -38,11 +40,17 @@ test("send() after close() fails with KafkaClosedError", async () => {
 test("createProducer() rejects bad options with TypeError or RangeError naming them", () => {
   assert.throws(() => createProducer({ bootstrap: [] }), /bootstrap/);
   assert.throws(() => createProducer({ bootstrap: "nohostport" }), TypeError);
-  // @ts-expect-error: acks 2 is not a valid value
-  assert.throws(() => createProducer({ bootstrap: "h:1", acks: 2 }), /acks must be -1, 0, 1 or "all": current value is 2/);
+  assert.throws(
+    // @ts-expect-error: acks 2 is not a valid value
+    () => createProducer({ bootstrap: "h:1", acks: 2 }),
+    /acks must be -1, 0, 1 or "all": current value is 2/,
+  );
   assert.throws(() => createProducer({ bootstrap: "h:1", lingerMs: -1 }), RangeError);
   assert.throws(() => createProducer({ bootstrap: "h:1", batchBytes: 1.5 }), TypeError);
-  assert.throws(() => createProducer({ bootstrap: "h:1", acks: 1, idempotent: true }), /idempotent requires acks/);
+  assert.throws(
+    () => createProducer({ bootstrap: "h:1", acks: 1, idempotent: true }),
+    /idempotent requires acks/,
+  );
   // @ts-expect-error: not a compression type
   assert.throws(() => createProducer({ bootstrap: "h:1", compression: "brotli" }), /compression/);
 });
