@@ -68,7 +68,9 @@ export class Reader {
   end(what: string): void {
     if (this.#pos !== this.#end) {
       throw new KafkaProtocolError(
-        `Cannot decode ${what} as ${this.#end - this.#pos} bytes are left over at offset ${this.#pos}`,
+        `Cannot decode ${what} as ${
+          this.#end - this.#pos
+        } bytes are left over at offset ${this.#pos}`,
       );
     }
   }
@@ -169,13 +171,17 @@ export class Reader {
     for (let i = 0; i < 5; i++) {
       const b = this.#buf[this.#need(1, "unsigned varint")]!;
       if (i === 4 && b > 0x0f) {
-        throw new KafkaProtocolError(`Cannot read varint at offset ${this.#pos - 5}: it exceeds 32 bits`);
+        throw new KafkaProtocolError(
+          `Cannot read varint at offset ${this.#pos - 5}: it exceeds 32 bits`,
+        );
       }
       value += (b & 0x7f) * 2 ** (7 * i);
       if (b < 0x80) return value;
     }
     // Unreachable: the fifth byte is either < 0x10 (returned) or rejected above.
-    throw new KafkaProtocolError(`Cannot read varint at offset ${this.#pos - 5}: it exceeds 5 bytes`);
+    throw new KafkaProtocolError(
+      `Cannot read varint at offset ${this.#pos - 5}: it exceeds 5 bytes`,
+    );
   }
 
   /**
@@ -230,7 +236,9 @@ export class Reader {
     this.#pos = start;
     const value = this.varlong();
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-      throw new KafkaProtocolError(`Cannot read varlong at offset ${start}: ${value} is beyond 2^53`);
+      throw new KafkaProtocolError(
+        `Cannot read varlong at offset ${start}: ${value} is beyond 2^53`,
+      );
     }
     return Number(value);
   }
@@ -245,7 +253,9 @@ export class Reader {
     }
     if (length > 0 && length * unit > this.#end - this.#pos) {
       throw new KafkaProtocolError(
-        `Cannot read ${what} at offset ${at}: length ${length} exceeds the ${this.#end - this.#pos} bytes left`,
+        `Cannot read ${what} at offset ${at}: length ${length} exceeds the ${
+          this.#end - this.#pos
+        } bytes left`,
       );
     }
     return length;
@@ -271,7 +281,9 @@ export class Reader {
   requiredString(what = "string"): string {
     const at = this.#pos;
     const value = this.string();
-    if (value === null) throw new KafkaProtocolError(`Cannot read ${what} at offset ${at}: it is null`);
+    if (value === null) {
+      throw new KafkaProtocolError(`Cannot read ${what} at offset ${at}: it is null`);
+    }
     return value;
   }
 
@@ -295,7 +307,9 @@ export class Reader {
   requiredCompactString(what = "compact string"): string {
     const at = this.#pos;
     const value = this.compactString();
-    if (value === null) throw new KafkaProtocolError(`Cannot read ${what} at offset ${at}: it is null`);
+    if (value === null) {
+      throw new KafkaProtocolError(`Cannot read ${what} at offset ${at}: it is null`);
+    }
     return value;
   }
 
@@ -428,8 +442,9 @@ export class Reader {
     try {
       return decoder.decode(bytes);
     } catch (cause) {
-      throw new KafkaProtocolError(`Cannot read string at offset ${at}: it is not valid UTF-8`, { cause });
+      throw new KafkaProtocolError(`Cannot read string at offset ${at}: it is not valid UTF-8`, {
+        cause,
+      });
     }
   }
 }
-

@@ -6,11 +6,7 @@
  * @module
  */
 
-import {
-  writeUnsignedVarint,
-  writeVarint,
-  writeVarlongBigInt,
-} from "./varint.ts";
+import { writeUnsignedVarint, writeVarint, writeVarlongBigInt } from "./varint.ts";
 
 const encoder = new TextEncoder();
 
@@ -338,7 +334,9 @@ export class Writer {
    */
   uuid(value: Uint8Array): this {
     if (value.length !== 16) {
-      throw new RangeError(`Cannot write UUID as it must be 16 bytes: current length is ${value.length}`);
+      throw new RangeError(
+        `Cannot write UUID as it must be 16 bytes: current length is ${value.length}`,
+      );
     }
     return this.raw(value);
   }
@@ -351,5 +349,4 @@ export class Writer {
     this.#pos += written;
     return written;
   }
-
 }

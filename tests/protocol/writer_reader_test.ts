@@ -50,7 +50,10 @@ describe("Writer", () => {
     assert.deepEqual(written((w) => w.unsignedVarint(127)), bytes(0x7f));
     assert.deepEqual(written((w) => w.unsignedVarint(128)), bytes(0x80, 0x01));
     assert.deepEqual(written((w) => w.unsignedVarint(300)), bytes(0xac, 0x02));
-    assert.deepEqual(written((w) => w.unsignedVarint(0xffffffff)), bytes(0xff, 0xff, 0xff, 0xff, 0x0f));
+    assert.deepEqual(
+      written((w) => w.unsignedVarint(0xffffffff)),
+      bytes(0xff, 0xff, 0xff, 0xff, 0x0f),
+    );
   });
 
   test("varlong() writes 64-bit zigzag", () => {
@@ -125,7 +128,10 @@ describe("Reader", () => {
       .varint(-12345).varlong(-1234567890123n).unsignedVarint(987654)
       .string("kafka").string(null).compactString("é").compactString(null)
       .bytes32(bytes(1, 2)).bytes32(null).compactBytes(bytes(3)).compactBytes(null)
-      .array([1, 2, 3], (w, v) => void w.int32(v)).compactArray(["x"], (w, v) => void w.compactString(v))
+      .array([1, 2, 3], (w, v) => void w.int32(v)).compactArray(
+        ["x"],
+        (w, v) => void w.compactString(v),
+      )
       .tags([{ tag: 3, data: bytes(4) }]).uuid(id).boolean(true);
     const r = new Reader(w.bytes());
     assert.equal(r.int8(), -5);
@@ -159,17 +165,37 @@ describe("Reader", () => {
       assert.equal(r.varint(), v);
       r.end("varint");
     }
-    const longs = [0n, -1n, 2n ** 53n - 1n, -(2n ** 53n) + 1n, 2n ** 63n - 1n, -(2n ** 63n), 1700000000000n];
+    const longs = [
+      0n,
+      -1n,
+      2n ** 53n - 1n,
+      -(2n ** 53n) + 1n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+      1700000000000n,
+    ];
     for (const v of longs) {
       const r = new Reader(written((w) => w.varlong(v)));
       assert.equal(r.varlong(), v);
       r.end("varlong");
     }
-    for (const v of [0, -1, 1700000000000, -1700000000000, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
+    for (
+      const v of [
+        0,
+        -1,
+        1700000000000,
+        -1700000000000,
+        Number.MAX_SAFE_INTEGER,
+        Number.MIN_SAFE_INTEGER,
+      ]
+    ) {
       const r = new Reader(written((w) => w.varlong(BigInt(v))));
       assert.equal(r.varlongNumber(), v);
     }
-    assert.throws(() => new Reader(written((w) => w.varlong(2n ** 60n))).varlongNumber(), KafkaProtocolError);
+    assert.throws(
+      () => new Reader(written((w) => w.varlong(2n ** 60n))).varlongNumber(),
+      KafkaProtocolError,
+    );
   });
 
   test("skipTags() skips unknown tagged fields", () => {
@@ -182,11 +208,13 @@ describe("Reader", () => {
     const r = new Reader(bytes(1, 2));
     assert.throws(() => r.int32(), KafkaProtocolError);
     assert.equal(r.offset, 0, "a failed read does not move the position");
-    for (const read of [
-      (r: Reader) => r.int64(),
-      (r: Reader) => r.raw(3),
-      (r: Reader) => r.uuid(),
-    ]) {
+    for (
+      const read of [
+        (r: Reader) => r.int64(),
+        (r: Reader) => r.raw(3),
+        (r: Reader) => r.uuid(),
+      ]
+    ) {
       assert.throws(() => read(new Reader(bytes(1, 2))), KafkaProtocolError);
     }
   });
@@ -195,18 +223,33 @@ describe("Reader", () => {
     assert.throws(() => new Reader(bytes(0xff, 0xfe)).string(), /invalid length -2/);
     assert.throws(() => new Reader(bytes(0x7f, 0xff, 1)).string(), /exceeds/);
     assert.throws(() => new Reader(bytes(0xff, 0xff, 0xff, 0xfe)).bytes32(), KafkaProtocolError);
-    assert.throws(() => new Reader(bytes(0x7f, 0xff, 0xff, 0xff)).array((r) => r.int8()), /exceeds/);
-    assert.throws(() => new Reader(bytes(0xff, 0xff, 0xff, 0x0f)).compactArray((r) => r.int8()), KafkaProtocolError);
+    assert.throws(
+      () => new Reader(bytes(0x7f, 0xff, 0xff, 0xff)).array((r) => r.int8()),
+      /exceeds/,
+    );
+    assert.throws(
+      () => new Reader(bytes(0xff, 0xff, 0xff, 0x0f)).compactArray((r) => r.int8()),
+      KafkaProtocolError,
+    );
     assert.throws(() => new Reader(bytes(0x05, 1)).compactBytes(), KafkaProtocolError);
     assert.throws(() => new Reader(bytes(0x03)).varintBytes(), /invalid length -2/);
     assert.throws(() => new Reader(bytes(0xff, 0xff, 0x03)).tags(), KafkaProtocolError);
   });
 
   test("over-long varints are typed errors", () => {
-    assert.throws(() => new Reader(bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x01)).unsignedVarint(), /exceeds 32 bits/);
-    assert.throws(() => new Reader(bytes(0xff, 0xff, 0xff, 0xff, 0x1f)).varint(), /exceeds 32 bits/);
+    assert.throws(
+      () => new Reader(bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x01)).unsignedVarint(),
+      /exceeds 32 bits/,
+    );
+    assert.throws(
+      () => new Reader(bytes(0xff, 0xff, 0xff, 0xff, 0x1f)).varint(),
+      /exceeds 32 bits/,
+    );
     assert.throws(() => new Reader(new Uint8Array(11).fill(0x80)).varlong(), KafkaProtocolError);
-    assert.throws(() => new Reader(bytes(...new Array(9).fill(0xff), 0x02)).varlong(), /exceeds 64 bits/);
+    assert.throws(
+      () => new Reader(bytes(...new Array(9).fill(0xff), 0x02)).varlong(),
+      /exceeds 64 bits/,
+    );
     assert.throws(() => new Reader(bytes(0x80, 0x80)).varint(), KafkaProtocolError);
   });
 
