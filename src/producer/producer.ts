@@ -14,14 +14,22 @@ import { ApiKey } from "../protocol/api.ts";
 import { metadataApi, type MetadataResponse } from "../protocol/metadata.ts";
 import { writeUtf8 } from "../record/utf8.ts";
 import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
-import { checkExplicitPartition, createPartitioner, type Partitioner } from "../partition/partitioner.ts";
+import {
+  checkExplicitPartition,
+  createPartitioner,
+  type Partitioner,
+} from "../partition/partitioner.ts";
 import { ClusterMetadata } from "../cluster/cluster_metadata.ts";
 import { BrokerPool } from "../net/broker_pool.ts";
 import { KafkaTimeoutError } from "../net/errors.ts";
 import type { ProducerRecord, RecordMetadata } from "../types.ts";
 import { normalizeHeaders } from "./headers.ts";
 import { MemoryBudget } from "./memory_budget.ts";
-import { type ProducerOptions, type ResolvedProducerOptions, resolveProducerOptions } from "./options.ts";
+import {
+  type ProducerOptions,
+  type ResolvedProducerOptions,
+  resolveProducerOptions,
+} from "./options.ts";
 import { PartitionBatcher } from "./partition_batcher.ts";
 import type { ProducerBatch, RecordCompletion } from "./producer_batch.ts";
 import { Sender } from "./sender.ts";
@@ -91,7 +99,10 @@ export class SinkCompletion implements RecordCompletion {
   reject(error: unknown): void {
     this.failed++;
     const e = error instanceof Error ? error : new Error(String(error));
-    if (this.errors.length < 8 && !this.errors.some((x) => x.name === e.name && x.message === e.message)) {
+    if (
+      this.errors.length < 8 &&
+      !this.errors.some((x) => x.name === e.name && x.message === e.message)
+    ) {
       this.errors.push(e);
     }
   }
@@ -102,7 +113,9 @@ export class SinkCompletion implements RecordCompletion {
    * @returns The error or null.
    */
   error(): KafkaDeliveryError | null {
-    return this.failed === 0 ? null : new KafkaDeliveryError(this.failed, this.delivered, this.errors);
+    return this.failed === 0
+      ? null
+      : new KafkaDeliveryError(this.failed, this.delivered, this.errors);
   }
 }
 
@@ -159,7 +172,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       maxInFlight: o.maxInFlight,
       now: Date.now,
     }, {
-      delivered: (batch, baseOffset, logAppendTime) => this.#settled(batch, null, baseOffset, logAppendTime),
+      delivered: (batch, baseOffset, logAppendTime) =>
+        this.#settled(batch, null, baseOffset, logAppendTime),
       failed: (batch, error) => this.#settled(batch, error, -1n, -1),
     });
   }
@@ -227,11 +241,15 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   append(record: ProducerRecord<K, V>, completion: RecordCompletion): Promise<void> | undefined {
     if (this.#closing !== null) throw new KafkaClosedError(CLOSED_MESSAGE);
     if (record === null || typeof record !== "object") {
-      throw new TypeError(`Cannot send record as it must be an object: current value is ${String(record)}`);
+      throw new TypeError(
+        `Cannot send record as it must be an object: current value is ${String(record)}`,
+      );
     }
     const topic = record.topic ?? this.#options.topic;
     if (topic === undefined) {
-      throw new TypeError("Cannot send record as it names no topic and the producer has no topic option");
+      throw new TypeError(
+        "Cannot send record as it names no topic and the producer has no topic option",
+      );
     }
     if (!this.#checkedTopics.has(topic)) {
       checkTopicName(topic);
@@ -245,17 +263,24 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         .then(() => this.#appendKnown(topic, record, completion))
         .finally(() => {
           this.#outstanding--;
-          if (this.#waitingTopics.get(topic) === next) this.#waitingTopics.delete(topic);
           this.#checkIdle();
         });
-      const chained = next.catch(() => {});
-      this.#waitingTopics.set(topic, chained);
+      const tail = next.then(() => {}, () => {});
+      this.#waitingTopics.set(topic, tail);
+      // Once the last waiting record is through, records take the synchronous path again.
+      tail.then(() => {
+        if (this.#waitingTopics.get(topic) === tail) this.#waitingTopics.delete(topic);
+      });
       return next;
     }
     return this.#appendKnown(topic, record, completion);
   }
 
-  #appendKnown(topic: string, record: ProducerRecord<K, V>, completion: RecordCompletion): Promise<void> | undefined {
+  #appendKnown(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    completion: RecordCompletion,
+  ): Promise<void> | undefined {
     if (this.#closed) throw new KafkaClosedError(CLOSED_MESSAGE);
     const info = this.#metadata.topic(topic);
     if (info === undefined) {
@@ -265,7 +290,12 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       );
     }
     const o = this.#options;
-    const key: RecordBytes = serializeField(o.keySerializer, (record.key ?? null) as K, "key", topic);
+    const key: RecordBytes = serializeField(
+      o.keySerializer,
+      (record.key ?? null) as K,
+      "key",
+      topic,
+    );
     const value: RecordBytes = serializeField(o.valueSerializer, record.value, "value", topic);
     const headers = normalizeHeaders(record.headers, topic);
     const timestamp = this.#timestamp(record.timestamp);
@@ -286,7 +316,9 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         topic,
         partition,
         message: `the record is ${size} bytes when serialized, which is larger than ${
-          size > o.maxRequestBytes ? `maxRequestBytes (${o.maxRequestBytes})` : `bufferBytes (${o.bufferBytes})`
+          size > o.maxRequestBytes
+            ? `maxRequestBytes (${o.maxRequestBytes})`
+            : `bufferBytes (${o.bufferBytes})`
         }`,
       });
     }
@@ -359,7 +391,11 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
    */
   #estimateSize(key: RecordBytes, value: RecordBytes, headers: RecordHeaderInput[] | null): number {
     let size = 24 + fieldSize(key) + fieldSize(value);
-    if (headers !== null) for (const h of headers) size += 10 + h.key.length + fieldSize(h.value);
+    if (headers !== null) {
+      for (const h of headers) {
+        size += 10 + h.key.length + fieldSize(h.value);
+      }
+    }
     return size;
   }
 
@@ -392,11 +428,18 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     }
   }
 
-  #settled(batch: ProducerBatch, error: Error | null, baseOffset: bigint, logAppendTime: number): void {
+  #settled(
+    batch: ProducerBatch,
+    error: Error | null,
+    baseOffset: bigint,
+    logAppendTime: number,
+  ): void {
     this.#budget.release(batch.reserved);
     const completions = batch.completions;
     if (error === null) {
-      for (let i = 0; i < completions.length; i++) completions[i]!.resolve(batch, i, baseOffset, logAppendTime);
+      for (let i = 0; i < completions.length; i++) {
+        completions[i]!.resolve(batch, i, baseOffset, logAppendTime);
+      }
     } else {
       for (let i = 0; i < completions.length; i++) completions[i]!.reject(error);
     }
@@ -405,14 +448,16 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   }
 
   #checkIdle(): void {
-    if (this.#outstanding === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    if (this.#outstanding === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
   }
 
   async #fetchMetadata(topics: readonly string[]): Promise<MetadataResponse> {
     const session = await this.#pool.any();
     const version = session.versions.get(ApiKey.Metadata);
     if (version === undefined) {
-      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, { message: `broker at ${session.address} has no Metadata version this client speaks` });
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
+        message: `broker at ${session.address} has no Metadata version this client speaks`,
+      });
     }
     return await session.connection.request(metadataApi, version, {
       topics: topics.map((name) => ({ name })),
@@ -435,7 +480,9 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     this.#closing = (async () => {
       await this.flush();
       this.#closed = true;
-      await Promise.all([...this.#batchers.values()].flatMap((list) => list.map((b) => b?.close())));
+      await Promise.all(
+        [...this.#batchers.values()].flatMap((list) => list.map((b) => b?.close())),
+      );
       await this.#sender.whenIdle();
       this.#sender.close(new KafkaClosedError(CLOSED_MESSAGE));
       this.#budget.failWaiters(new KafkaClosedError(CLOSED_MESSAGE));
@@ -511,10 +558,15 @@ export function createSink<K, V>(
     const cause = error instanceof Error ? error : new Error(String(error));
     completion.reject(cause);
     const delivered = completion.error();
-    const e = new KafkaDeliveryError(completion.failed, completion.delivered, delivered?.errors ?? [cause]);
-    (e as { message: string }).message = `Cannot write record ${index} to Kafka: ${cause.message} (${
-      completion.delivered
-    } records before it were delivered, ${completion.failed - 1} failed)`;
+    const e = new KafkaDeliveryError(
+      completion.failed,
+      completion.delivered,
+      delivered?.errors ?? [cause],
+    );
+    (e as { message: string }).message =
+      `Cannot write record ${index} to Kafka: ${cause.message} (${completion.delivered} records before it were delivered, ${
+        completion.failed - 1
+      } failed)`;
     return e;
   }
 }

@@ -1,0 +1,121 @@
+/**
+ * End-to-end throughput: pipes N records (keys "key-" + 8 digits, 100-byte values)
+ * through kafkaSink into a 6-partition topic on 3 brokers, then checks with kcat
+ * (librdkafka, an independent client) that the partitions' end offsets add up to N.
+ * Prints records/s, MB/s, client CPU seconds and peak RSS.
+ *
+ *   deno run -A bench/e2e.ts --target mock  --acks 1   --records 1000000
+ *   bun bench/e2e.ts         --target kafka --acks all --records 1000000
+ *
+ * `--target mock` starts librdkafka's mock cluster (tests/mock); `--target kafka`
+ * uses the local 3-node cluster of tests/kafka (started if needed).
+ */
+import process from "node:process";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { kafkaSink, type ProducerRecord } from "../mod.ts";
+import { startMockCluster } from "../tests/mock/mock_cluster.ts";
+import { bootstrapServers, createTopic, ensureCluster, uniqueTopic } from "../tests/kafka/cluster.ts";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+const target = arg("target", "mock");
+const records = Number(arg("records", "1000000"));
+const acksArg = arg("acks", target === "mock" ? "1" : "all");
+const acks = acksArg === "all" ? "all" : (Number(acksArg) as 0 | 1 | -1);
+const batchBytes = Number(arg("batch-bytes", "262144"));
+const lingerMs = Number(arg("linger-ms", "5"));
+const PARTITIONS = 6;
+const VALUE = "v".repeat(100);
+
+function peakRssKiB(): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function kcatEndOffsets(bootstrap: string, topic: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "kcat",
+      ["-C", "-b", bootstrap, "-t", topic, "-o", "-1", "-e", "-q", "-f", "%p %o\n"],
+      { timeout: 120_000 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        let total = 0;
+        for (const line of stdout.trim().split("\n")) {
+          const [, offset] = line.split(" ");
+          if (offset !== undefined) total += Number(offset) + 1;
+        }
+        resolve(total);
+      },
+    );
+  });
+}
+
+let bootstrap: string[];
+let topic: string;
+let close = async (): Promise<void> => {};
+if (target === "mock") {
+  const mock = await startMockCluster({ brokers: 3 });
+  topic = "bench";
+  await mock.createTopic(topic, PARTITIONS, 3);
+  bootstrap = mock.bootstrap;
+  close = () => mock.close();
+} else {
+  await ensureCluster();
+  topic = uniqueTopic("bench");
+  await createTopic(topic, PARTITIONS, 3, { "min.insync.replicas": 2 });
+  bootstrap = bootstrapServers;
+}
+
+let next = 0;
+const source = new ReadableStream<ProducerRecord>({
+  pull(controller) {
+    const end = Math.min(records, next + 4096);
+    for (; next < end; next++) {
+      controller.enqueue({ key: "key-" + String(next).padStart(8, "0"), value: VALUE });
+    }
+    if (next >= records) controller.close();
+  },
+}, { highWaterMark: 0 });
+
+const rssSamples: number[] = [];
+const sampler = setInterval(() => rssSamples.push(process.memoryUsage().rss), 50);
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+await source.pipeTo(kafkaSink({ bootstrap, topic, acks, batchBytes, lingerMs }));
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+clearInterval(sampler);
+
+const landed = await kcatEndOffsets(bootstrap.join(","), topic);
+await close();
+
+const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
+const hwm = peakRssKiB();
+const sampled = Math.max(...rssSamples, process.memoryUsage().rss);
+const result = {
+  runtime,
+  target,
+  acks: acksArg,
+  batchBytes,
+  records,
+  seconds: Number(seconds.toFixed(3)),
+  recordsPerSecond: Math.round(records / seconds),
+  mbPerSecond: Number((records * (12 + 100) / seconds / 1e6).toFixed(1)),
+  cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+  peakRssMB: Number(((hwm !== null ? hwm * 1024 : sampled) / 1048576).toFixed(1)),
+  landed,
+};
+console.log(JSON.stringify(result));
+if (landed !== records) {
+  console.error(`count mismatch: wrote ${records}, end offsets add up to ${landed}`);
+  process.exit(1);
+}
