@@ -15,11 +15,12 @@
 import { CompressionId } from "../record/compression.ts";
 import { compressionCodec } from "../record/compression.ts";
 import {
-  type RecordBytes,
   RecordBatchBuilder,
+  type RecordBytes,
   type RecordHeaderInput,
 } from "../record/record_batch_builder.ts";
 import { type ProducerBatch, type RecordCompletion, RecordGroup } from "./producer_batch.ts";
+import type { BufferPool } from "./buffer_pool.ts";
 import type { CompressionType } from "./options.ts";
 
 /** How the batcher is configured. */
@@ -32,6 +33,8 @@ export interface PartitionBatcherOptions {
   compression: CompressionType;
   /** The clock, in ms (injectable for tests). */
   now: () => number;
+  /** Where full-size (`batchBytes`) buffers come from. */
+  pool: BufferPool;
 }
 
 /** A group goes to the stream once its records may take this many bytes. */
@@ -69,6 +72,9 @@ export class PartitionBatcher {
   #reserved = 0;
   #timestamps: number[] = [];
   #completions: (RecordCompletion | null)[] = [];
+  // The next batch's buffer size: the last batch's size, so a partition that sees a
+  // few records per linger does not hold batchBytes per batch the budget never saw.
+  #capacity = 1024;
 
   /**
    * @param topic The topic.
@@ -156,7 +162,7 @@ export class PartitionBatcher {
     this.#closed = true;
     const group = this.#group;
     this.#group = null;
-    if (group !== null) for (const c of group.completions) c?.reject(reason);
+    if (group !== null) { for (const c of group.completions) c?.reject(reason); }
     for (const c of this.#completions) c?.reject(reason);
     this.#completions = [];
     this.#writer.abort(reason).catch(() => {});
@@ -211,7 +217,10 @@ export class PartitionBatcher {
         }
       }
       if (builder === null) {
-        builder = this.#builder = new RecordBatchBuilder(batchBytes);
+        const { pool } = this.#options;
+        builder = this.#builder = new RecordBatchBuilder(
+          this.#capacity >= pool.size ? pool.take() : this.#capacity,
+        );
         this.#baseTimestamp = timestamp;
         this.#maxTimestamp = timestamp;
         this.#createdMs = group.firstMs;
@@ -261,9 +270,16 @@ export class PartitionBatcher {
     this.#timestamps = [];
     this.#completions = [];
     this.#reserved = 0;
-    const bytes = compression === 0
+    let bytes = compression === 0
       ? builder.finish(header)
       : builder.finish(header, await compressionCodec(compression).compress(builder.records()));
+    this.#capacity = Math.min(this.#options.batchBytes, Math.max(1024, Math.ceil(builder.size * 1.25)));
+    // A batch using under half its buffer keeps only what it uses until acknowledged.
+    if (bytes.length < bytes.buffer.byteLength / 2) {
+      const used = bytes.slice();
+      this.#options.pool.give(bytes);
+      bytes = used;
+    }
     controller.enqueue({
       topic: this.topic,
       partition: this.partition,

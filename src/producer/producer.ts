@@ -24,6 +24,7 @@ import { BrokerPool } from "../net/broker_pool.ts";
 import { KafkaTimeoutError } from "../net/errors.ts";
 import type { ProducerRecord, RecordMetadata } from "../types.ts";
 import { normalizeHeaders } from "./headers.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import {
   type ProducerOptions,
@@ -128,6 +129,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   readonly #metadata: ClusterMetadata;
   readonly #sender: Sender;
   readonly #budget: MemoryBudget;
+  readonly #buffers: BufferPool;
   readonly #partitioner: Partitioner;
   readonly #batchers = new Map<string, PartitionBatcher[]>();
   readonly #waitingTopics = new Map<string, Promise<void>>();
@@ -161,6 +163,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     });
     this.#metadata.onUpdate(() => this.#pool.setBrokers(this.#metadata.snapshot.brokers));
     this.#budget = new MemoryBudget(o.bufferBytes);
+    // Free buffers kept for reuse: an eighth of the budget, so bursts recycle.
+    this.#buffers = new BufferPool(o.batchBytes, o.bufferBytes / 8);
     this.#partitioner = createPartitioner(o.partitioner, { batchBytes: o.batchBytes });
     this.#sender = new Sender(this.#metadata, this.#pool, {
       acks: o.acks,
@@ -409,6 +413,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         lingerMs: this.#options.lingerMs,
         compression: this.#options.compression,
         now: Date.now,
+        pool: this.#buffers,
       });
       this.#pump(batcher);
     }
@@ -435,6 +440,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     logAppendTime: number,
   ): void {
     this.#budget.release(batch.reserved);
+    this.#buffers.give(batch.bytes);
     const completions = batch.completions;
     if (error === null) {
       for (let i = 0; i < completions.length; i++) {

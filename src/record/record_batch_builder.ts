@@ -24,12 +24,7 @@
 
 import { crc32c } from "./crc32c.ts";
 import { maxUtf8Length, writeUtf8 } from "./utf8.ts";
-import {
-  sizeOfVarint,
-  sizeOfVarlong,
-  writeVarint,
-  writeVarlong,
-} from "../protocol/varint.ts";
+import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "../protocol/varint.ts";
 
 /** Bytes before the first record: the batch header and the record count. */
 export const RECORD_BATCH_HEADER_SIZE = 61;
@@ -138,11 +133,16 @@ export class RecordBatchBuilder {
   /**
    * Makes an empty builder.
    *
-   * @param capacity Initial buffer size in bytes (the batch's expected size); it
-   * grows for a record that does not fit.
+   * @param capacity Initial buffer size in bytes (the batch's expected size), or a
+   * buffer to write into (for example a pooled one); it grows for a record that does
+   * not fit.
    */
-  constructor(capacity: number) {
-    this.#buf = new Uint8Array(Math.max(MIN_CAPACITY, capacity));
+  constructor(capacity: number | Uint8Array) {
+    this.#buf = typeof capacity === "number"
+      ? new Uint8Array(Math.max(MIN_CAPACITY, capacity))
+      : capacity.length >= MIN_CAPACITY
+      ? capacity
+      : new Uint8Array(MIN_CAPACITY);
   }
 
   /** Records appended so far. */

@@ -1,6 +1,7 @@
 // Small Admin-client helper for cluster.sh (kafka-clients only).
 //
-//   ClusterCheck ready    BOOTSTRAP TIMEOUT_MS ID...      wait until brokers ID... are registered and unfenced
+//   ClusterCheck ready    TIMEOUT_MS ID=HOST:PORT...      wait until each broker ID answers on its own address
+//                                                         and is registered + unfenced in the cluster metadata
 //   ClusterCheck in-sync  BOOTSTRAP TIMEOUT_MS [TOPIC...]  wait until every partition (of TOPICs, default all
 //                                                         topics incl. internal) has a leader and ISR == replicas
 //   ClusterCheck describe BOOTSTRAP TOPIC                 one JSON line per partition:
@@ -33,25 +34,16 @@ public final class ClusterCheck {
     public static void main(String[] args) throws Exception {
         if (args.length < 2) usage();
         String cmd = args[0];
+        if (cmd.equals("ready")) {
+            if (args.length < 3) usage();
+            List<String> targets = new ArrayList<>();
+            for (int i = 2; i < args.length; i++) targets.add(args[i]);
+            System.exit(ready(Long.parseLong(args[1]), targets));
+        }
         String bootstrap = args[1];
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "webstream-cluster-check");
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-        p.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, "100");
-        p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "100");
-        p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
         int code;
-        try (Admin admin = Admin.create(p)) {
+        try (Admin admin = admin(bootstrap)) {
             switch (cmd) {
-                case "ready": {
-                    if (args.length < 4) usage();
-                    List<String> ids = new ArrayList<>();
-                    for (int i = 3; i < args.length; i++) ids.add(args[i]);
-                    code = ready(admin, Long.parseLong(args[2]), ids);
-                    break;
-                }
                 case "in-sync": {
                     if (args.length < 3) usage();
                     List<String> topics = new ArrayList<>();
@@ -72,26 +64,57 @@ public final class ClusterCheck {
         System.exit(code);
     }
 
-    private static int ready(Admin admin, long timeoutMs, List<String> want) throws InterruptedException {
+    private static Admin admin(String bootstrap) {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "webstream-cluster-check");
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+        p.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, "100");
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "100");
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
+        return Admin.create(p);
+    }
+
+    // Each target gets an Admin client bootstrapped from that broker alone, so
+    // the first answer must come from the (new) process itself: a broker enables
+    // its listeners only once the controller has unfenced it. Checking the
+    // cluster metadata alone is not enough right after a kill -9: the dead
+    // incarnation stays registered until broker.session.timeout.ms passes.
+    private static int ready(long timeoutMs, List<String> targets) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
-        String last = "no answer";
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000))
-                        .nodes().get(4, TimeUnit.SECONDS);
-                Set<String> up = nodes.stream().map(Node::idString).collect(Collectors.toSet());
-                String ids = up.stream().sorted().collect(Collectors.joining(","));
-                if (up.containsAll(want)) {
-                    System.out.println("brokers " + ids);
-                    return 0;
-                }
-                last = "brokers up: [" + ids + "]";
-            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-                last = String.valueOf(e.getCause() != null ? e.getCause() : e);
-            }
-            Thread.sleep(250);
+        Map<String, Admin> admins = new java.util.LinkedHashMap<>();
+        for (String t : targets) {
+            int eq = t.indexOf('=');
+            if (eq <= 0) usage();
+            admins.put(t.substring(0, eq), admin(t.substring(eq + 1)));
         }
-        System.err.println("ClusterCheck: brokers " + want + " not all up after " + timeoutMs + " ms; " + last);
+        String last = "no answer";
+        try {
+            while (!admins.isEmpty() && System.currentTimeMillis() < deadline) {
+                for (java.util.Iterator<Map.Entry<String, Admin>> it = admins.entrySet().iterator(); it.hasNext(); ) {
+                    Map.Entry<String, Admin> e = it.next();
+                    try {
+                        Collection<Node> nodes = e.getValue().describeCluster(new DescribeClusterOptions().timeoutMs(3000))
+                                .nodes().get(4, TimeUnit.SECONDS);
+                        Set<String> up = nodes.stream().map(Node::idString).collect(Collectors.toSet());
+                        if (up.contains(e.getKey())) {
+                            e.getValue().close(Duration.ZERO);
+                            it.remove();
+                        } else {
+                            last = "broker " + e.getKey() + " answers but is not unfenced yet; brokers up: " + up;
+                        }
+                    } catch (ExecutionException | java.util.concurrent.TimeoutException ex) {
+                        last = "broker " + e.getKey() + ": " + (ex.getCause() != null ? ex.getCause() : ex);
+                    }
+                }
+                if (!admins.isEmpty()) Thread.sleep(200);
+            }
+        } finally {
+            for (Admin a : admins.values()) a.close(Duration.ZERO);
+        }
+        if (admins.isEmpty()) return 0;
+        System.err.println("ClusterCheck: brokers " + admins.keySet() + " not up after " + timeoutMs + " ms; " + last);
         return 1;
     }
 
@@ -157,7 +180,7 @@ public final class ClusterCheck {
     }
 
     private static void usage() {
-        System.err.println("usage: ClusterCheck ready BOOTSTRAP TIMEOUT_MS ID... | in-sync BOOTSTRAP TIMEOUT_MS [TOPIC...]"
+        System.err.println("usage: ClusterCheck ready TIMEOUT_MS ID=HOST:PORT... | in-sync BOOTSTRAP TIMEOUT_MS [TOPIC...]"
                 + " | describe BOOTSTRAP TOPIC");
         System.exit(2);
     }

@@ -35,6 +35,9 @@ usage: cluster.sh COMMAND [ARGS]     (KAFKA_TEST_HOME=$KT)
 
   install [VERSION]           resolve jars with Maven (~/.m2), cache classpath, compile helpers
   start [VERSION]             wipe $CLUSTER, start 3 combined broker+controller nodes, wait until ready
+  ensure [VERSION]            start the cluster unless it runs; heal it (resume/restart nodes) if partly down;
+                              safe from parallel test processes (lock); wipes data only when there is no
+                              cluster yet or VERSION differs from the running one
   stop                        SIGKILL all nodes, delete data (logs are kept until next start)
   status                      version and per-node pid/state
   kill NODE                   kill -9 node NODE (1..3)
@@ -42,7 +45,7 @@ usage: cluster.sh COMMAND [ARGS]     (KAFKA_TEST_HOME=$KT)
   pause NODE | resume NODE    SIGSTOP / SIGCONT a node (hung broker; connections stay open)
   stop-keep-data [--kill]     stop all nodes (SIGTERM, SIGKILL after ${STOP_TIMEOUT}s; --kill: SIGKILL at once), keep data
   start-again                 resume paused nodes, start stopped ones on their existing data, wait until ready
-  wait-ready [TIMEOUT_S]      wait until every running node is registered (unfenced)
+  wait-ready [TIMEOUT_S]      wait until every running node answers on its port and is registered (unfenced)
   in-sync [TIMEOUT_S] [TOPIC...]   wait until all partitions (default: of all topics) have ISR == replicas
   create-topic NAME PARTITIONS REPLICATION [--config k=v ...] [--no-wait]
                               TopicCommand --create, then wait until every partition has a leader and full ISR
@@ -120,6 +123,7 @@ do_install() {
       grep -E 'ERROR|FAIL' "$CACHE_DIR/mvn.log" | head -n 20 >&2 || true
       rm -f "$tmp"; die "Maven could not resolve Kafka $v (full output: $CACHE_DIR/mvn.log)"
     fi
+    local f; for f in "$CACHE_DIR"/classpath-*.txt; do [[ "$f" == "$CP_FILE" ]] || rm -f "$f"; done
     mv -f "$tmp" "$CP_FILE"
     classpath_ok || die "classpath for $v lists missing jars"
     log "Kafka $v resolved in $(( $(now_ms) - t0 )) ms"
@@ -127,7 +131,7 @@ do_install() {
   if [[ ! -s "$HELPERS_JAR" ]]; then
     command -v javac >/dev/null || die "javac not found on PATH"
     command -v jar >/dev/null || die "jar not found on PATH"
-    local tmpc="$HELPERS_JAR.tmp.$$"
+    local tmpc="$CACHE_DIR/.helpers.tmp.$$"
     rm -rf "$tmpc"; mkdir -p "$tmpc"
     javac -nowarn -encoding UTF-8 -d "$tmpc" -cp "$(cat "$CP_FILE")" \
       "$SCRIPT_DIR/ReadBack.java" "$SCRIPT_DIR/ClusterCheck.java" >&2 || { rm -rf "$tmpc"; die "javac failed"; }
@@ -340,14 +344,14 @@ launch_node() { # NODE (data dir must exist)
   # setsid: own session, so Ctrl-C / test-runner process groups don't reach it;
   # the inner shell records its pid, then execs java (same pid). Fd 9 (our lock)
   # and stdio are not inherited by the long-lived JVM.
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2016
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$d/pid" \
     java -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dkafka.logs.dir="$d/logs" "$(log_opts "$v" broker)" ${KAFKA_TEST_BROKER_OPTS:-} \
       -cp "$cp" kafka.Kafka "$d/server.properties" \
     </dev/null >>"$d/logs/stdout.log" 2>&1 9>&- &
-  local i
-  for i in $(seq 1 100); do [[ -s "$d/pid" ]] && return 0; sleep 0.02; done
+
+  local _; for _ in $(seq 1 100); do [[ -s "$d/pid" ]] && return 0; sleep 0.02; done
   die "node $n did not start (no pid file)"
 }
 
@@ -360,14 +364,16 @@ node_failure() { # NODE REASON
   } >&2
 }
 
-# wait_ready TIMEOUT_S NODE... : brokers NODE... registered and unfenced, i.e.
-# in the cluster metadata. The Admin-client check runs while the JVMs start;
+# wait_ready TIMEOUT_S NODE... : each broker NODE answers on its own port and is
+# registered + unfenced in the cluster metadata. The Admin-client check runs while the JVMs start;
 # a node process that dies meanwhile fails fast with its log tail.
 wait_ready() {
   local timeout="$1"; shift
   local deadline=$(( $(date +%s) + timeout )) n
   local out; out="$(mktemp "${TMPDIR:-/tmp}/kafka-ready.XXXXXX")"
-  run_tool ClusterCheck ready "$BOOTSTRAP" $(( timeout * 1000 )) "$@" >"$out" 2>&1 &
+  local targets=()
+  for n in "$@"; do targets+=("$n=127.0.0.1:$(broker_port "$n")"); done
+  run_tool ClusterCheck ready $(( timeout * 1000 )) "${targets[@]}" >"$out" 2>&1 &
   local checker=$!
   while is_alive "$checker"; do
     for n in "$@"; do
@@ -444,7 +450,10 @@ ensure_storage_template() { # VERSION
 
 # ---------------------------------------------------------------- lock
 
-take_lock() {
+LOCKED=0
+take_lock() {  # held until this script exits; fd 9 is not passed to the JVMs
+  (( LOCKED == 0 )) || return 0
+  LOCKED=1
   mkdir -p "$KT"
   if command -v flock >/dev/null; then
     exec 9>"$KT/lock"
@@ -459,6 +468,12 @@ cmd_start() {
   local t0; t0=$(now_ms)
   do_install "$v"
   take_lock
+  fresh_start "$v"
+  log "Kafka $v cluster up in $(( $(now_ms) - t0 )) ms: $BOOTSTRAP (data+logs in $CLUSTER)"
+}
+
+fresh_start() { # VERSION; lock held
+  local v="$1"
   # Whatever ran before goes away, including nodes of another version.
   if [[ -d "$CLUSTER" ]]; then signal_and_wait KILL 10 "${NODES[@]}" || die "could not kill old nodes"; fi
   local n p
@@ -478,7 +493,33 @@ cmd_start() {
   done
   for n in "${NODES[@]}"; do launch_node "$n"; done
   wait_ready "$START_TIMEOUT" "${NODES[@]}"
-  log "Kafka $v cluster up in $(( $(now_ms) - t0 )) ms: $BOOTSTRAP (data+logs in $CLUSTER)"
+}
+
+# ensure [VERSION]: safe to call from many test processes at once. Under the
+# lock: nothing to do if all 3 nodes run (of VERSION, when given); resumes
+# paused and restarts stopped nodes of an existing cluster on their data;
+# starts a fresh cluster only when there is none (or of another version).
+cmd_ensure() {
+  local want=""
+  if [[ -n "${1:-}${KAFKA_VERSION:-}" ]]; then want="$(resolve_version "${1:-}")"; fi
+  local t0; t0=$(now_ms)
+  take_lock
+  local have=""; [[ -f "$CLUSTER/version" ]] && have="$(cat "$CLUSTER/version")"
+  local n
+  if [[ -n "$have" && ( -z "$want" || "$want" == "$have" ) && -d "$(node_dir 1)/data" ]]; then
+    local pid
+    for n in "${NODES[@]}"; do
+      pid="$(pid_of "$n")"
+      if [[ -n "$pid" ]]; then kill -CONT "$pid" 2>/dev/null || true; else launch_node "$n"; fi
+    done
+    wait_ready "$START_TIMEOUT" "${NODES[@]}"
+    log "Kafka $have cluster up ($(( $(now_ms) - t0 )) ms)"
+    return 0
+  fi
+  [[ -n "$want" ]] || want="$(resolve_version "")"
+  do_install "$want"
+  fresh_start "$want"
+  log "Kafka $want cluster up in $(( $(now_ms) - t0 )) ms: $BOOTSTRAP (data+logs in $CLUSTER)"
 }
 
 cmd_stop() {
@@ -591,6 +632,7 @@ main() {
   case "$cmd" in
     install) do_install "${1:-}"; log "Kafka $(resolve_version "${1:-}") ready: $CP_FILE" ;;
     start) cmd_start "${1:-}" ;;
+    ensure) cmd_ensure "${1:-}" ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     kill) cmd_kill "${1:-}" ;;
@@ -600,7 +642,7 @@ main() {
     stop-keep-data) cmd_stop_keep_data "${1:-}" ;;
     start-again) cmd_start_again ;;
     wait-ready)
-      local ns; ns=($(running_nodes)); [[ ${#ns[@]} -gt 0 ]] || die "no node is running"
+      local ns; mapfile -t ns < <(running_nodes); [[ ${#ns[@]} -gt 0 ]] || die "no node is running"
       wait_ready "${1:-$START_TIMEOUT}" "${ns[@]}" ;;
     in-sync)
       local t=60; if [[ "${1:-}" =~ ^[0-9]+$ ]]; then t="$1"; shift; fi

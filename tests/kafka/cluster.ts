@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of `cluster.sh`. */
 export const clusterScript: string = join(dirname(fileURLToPath(import.meta.url)), "cluster.sh");
 
-function portOffset(): number {
+function readPortOffset(): number {
   let raw: string | undefined;
   try {
     raw = process.env.KAFKA_TEST_PORT_OFFSET;
@@ -45,7 +45,7 @@ function portOffset(): number {
  * Added to every port; from env `KAFKA_TEST_PORT_OFFSET` (default 0), the
  * same variable cluster.sh reads, for a second cluster beside the default one.
  */
-export const portOffset_: number = portOffset();
+export const portOffset: number = readPortOffset();
 
 /** Node ids of the cluster; node N's broker listens on 127.0.0.1:(19091+N) (+ port offset). */
 export type NodeId = 1 | 2 | 3;
@@ -55,7 +55,7 @@ export const nodeIds: readonly NodeId[] = [1, 2, 3];
 
 /** The broker address (`127.0.0.1:1909x`) of node `n`. */
 export function brokerAddress(n: NodeId): string {
-  return `127.0.0.1:${19091 + portOffset_ + n}`;
+  return `127.0.0.1:${19091 + portOffset + n}`;
 }
 
 /** Broker addresses (`host:port`) of nodes 1, 2, 3: `["127.0.0.1:19092", "127.0.0.1:19093", "127.0.0.1:19094"]`. */
@@ -228,6 +228,8 @@ function tcpOpen(address: string, timeoutMs: number): Promise<boolean> {
  * True when every broker port (19092..19094) accepts TCP connections, i.e.
  * the cluster was started (`cluster.sh start`) and no node is down. Cheap: no
  * JVM is spawned. Use it to skip integration tests when Kafka is not running.
+ * A paused node (SIGSTOP, {@link pauseNode}) still accepts TCP connections and
+ * counts as available: resume it in a `finally`.
  */
 export async function kafkaAvailable(timeoutMs = 1000): Promise<boolean> {
   const results = await Promise.all(bootstrapServers.map((a) => tcpOpen(a, timeoutMs)));
@@ -293,22 +295,18 @@ export async function clusterVersion(): Promise<string | null> {
 }
 
 /**
- * Makes sure all 3 nodes run: nothing to do when all broker ports answer;
- * otherwise paused nodes are resumed and stopped ones started on their data
- * (`start-again`), and if there is no cluster at all a fresh one is started.
+ * Makes sure all 3 nodes run, cheaply when they do (a TCP probe, no JVM).
+ * Otherwise `cluster.sh ensure`: under a lock shared by all test processes it
+ * resumes paused nodes and restarts stopped ones on their data, and starts a
+ * fresh cluster only when there is none (or `version` differs from the running
+ * one). Safe to call from every test file of a parallel run.
+ * @param version "4", "3.9" or "x.y.z"; default: whatever runs, else the newest 4.x.
  */
 export async function ensureCluster(version?: string): Promise<void> {
-  if (await kafkaAvailable()) return;
-  const status = await clusterStatus();
-  if (status.version !== null) {
-    try {
-      await runCluster(["start-again"], { timeoutMs: 300_000 });
-      return;
-    } catch {
-      // fall through to a fresh start
-    }
-  }
-  await startCluster(version);
+  if (version === undefined && (await kafkaAvailable())) return;
+  await runCluster(version === undefined ? ["ensure"] : ["ensure", version], {
+    timeoutMs: 600_000,
+  });
 }
 
 function topicConfigArgs(configs: Record<string, string | number | boolean> | undefined): string[] {
