@@ -29,8 +29,22 @@ export { KafkaUnsupportedVersionError } from "./src/protocol/versions.ts";
 export { TopicNotFoundError } from "./src/cluster/cluster_metadata.ts";
 export { murmur2, partitionForKey } from "./src/partition/murmur2.ts";
 export type { PartitionerFunction, PartitionerRecord } from "./src/partition/partitioner.ts";
-export { bytesSerializer, jsonSerializer, type Serializer, stringSerializer } from "./src/producer/serializer.ts";
-export type { CompressionType, PartitionerChoice, ProducerOptions } from "./src/producer/options.ts";
+export {
+  bytesSerializer,
+  jsonSerializer,
+  type Serializer,
+  stringSerializer,
+} from "./src/producer/serializer.ts";
+export type {
+  CompressionType,
+  PartitionerChoice,
+  ProducerOptions,
+} from "./src/producer/options.ts";
 export { createProducer, type Producer } from "./src/producer/producer.ts";
 export { kafkaSink } from "./src/producer/kafka_sink.ts";
-export type { ConnectFunction, ConnectOptions, TlsOptions, Transport } from "./src/net/transport.ts";
+export type {
+  ConnectFunction,
+  ConnectOptions,
+  TlsOptions,
+  Transport,
+} from "./src/net/transport.ts";

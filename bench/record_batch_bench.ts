@@ -26,7 +26,9 @@ const keyBytes = keys.map((k) => encoder.encode(k));
 const valueBytes = encoder.encode(value);
 const now = 1700000000000;
 
-type KafkaJsRecord = (r: { offsetDelta: number; timestampDelta: number; key: Buffer; value: Buffer }) => unknown;
+type KafkaJsRecord = (
+  r: { offsetDelta: number; timestampDelta: number; key: Buffer; value: Buffer },
+) => unknown;
 type KafkaJsBatch = (b: Record<string, unknown>) => Promise<{ buffer: Buffer }>;
 const Record = kafkajsRecord as KafkaJsRecord;
 const RecordBatch = (kafkajsRecordBatch as { RecordBatch: KafkaJsBatch }).RecordBatch;

@@ -8,7 +8,13 @@ import { jsonSerializer, serializeField, stringSerializer } from "../src/produce
 const smoke = Deno.env.get("BENCH_SMOKE") === "1";
 const runs = smoke ? { n: 10, warmup: 1 } : {};
 const text = "v".repeat(100);
-const object = { id: 42, user: "user-42", action: "signed-in", at: 1700000000000, tags: ["a", "b"] };
+const object = {
+  id: 42,
+  user: "user-42",
+  action: "signed-in",
+  at: 1700000000000,
+  tags: ["a", "b"],
+};
 let sink = 0;
 
 Deno.bench({

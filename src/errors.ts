@@ -119,9 +119,9 @@ export class KafkaSerializationError extends Error {
   ) {
     const causeText = cause instanceof Error ? cause.message : String(cause);
     super(
-      `Cannot serialize the ${field} of a record${topic === undefined ? "" : ` for topic ${topic}`}${
-        detail ? ` (${detail})` : ""
-      }: ${causeText}`,
+      `Cannot serialize the ${field} of a record${
+        topic === undefined ? "" : ` for topic ${topic}`
+      }${detail ? ` (${detail})` : ""}: ${causeText}`,
       { cause },
     );
     this.name = "KafkaSerializationError";
@@ -161,7 +161,9 @@ export class KafkaDeliveryError extends Error {
    */
   constructor(failed: number, delivered: number, errors: readonly Error[]) {
     const reasons = errors.map((e) => e.message).join("; ");
-    super(`Cannot deliver ${failed} of ${failed + delivered} records: ${reasons}`, { cause: errors[0] });
+    super(`Cannot deliver ${failed} of ${failed + delivered} records: ${reasons}`, {
+      cause: errors[0],
+    });
     this.name = "KafkaDeliveryError";
     this.failed = failed;
     this.delivered = delivered;

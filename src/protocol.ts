@@ -26,16 +26,16 @@ export {
   type RecordHeader,
 } from "./record/record_batch.ts";
 export {
-  type RecordBatchHeader,
   RecordBatchBuilder,
+  type RecordBatchHeader,
   type RecordBytes,
   type RecordHeaderInput,
 } from "./record/record_batch_builder.ts";
 export {
   type CompressionCodec,
+  compressionCodec,
   CompressionId,
   type CompressionName,
-  compressionCodec,
   registerCompressionCodec,
 } from "./record/compression.ts";
 export * from "./protocol/varint.ts";

@@ -95,11 +95,16 @@ export async function openBrokerSession(
       request,
     );
     if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
-      const version = Math.min(apiVersionsFallbackVersion(response), FIRST_API_VERSIONS_VERSION - 1);
+      const version = Math.min(
+        apiVersionsFallbackVersion(response),
+        FIRST_API_VERSIONS_VERSION - 1,
+      );
       response = await connection.request(apiVersionsApi, version, request);
     }
     if (response.errorCode !== 0) {
-      throw new KafkaError(response.errorCode, { message: `ApiVersions request to broker at ${address}` });
+      throw new KafkaError(response.errorCode, {
+        message: `ApiVersions request to broker at ${address}`,
+      });
     }
     const versions = new Map<number, number>();
     for (const api of apiList) {
@@ -107,7 +112,10 @@ export async function openBrokerSession(
       if (version !== null) versions.set(api.key, version);
     }
     // A broker that cannot take record batch v2 is refused here, with a clear error.
-    versions.set(ApiKey.Produce, requireVersion(produceApi, response.apiKeys, { host, port, nodeId }));
+    versions.set(
+      ApiKey.Produce,
+      requireVersion(produceApi, response.apiKeys, { host, port, nodeId }),
+    );
     return { nodeId, address, connection, versions };
   } catch (error) {
     connection.close();
@@ -176,17 +184,23 @@ export class BrokerPool {
    * @returns The session.
    */
   session(nodeId: number): Promise<BrokerSession> {
-    if (this.#closed) return Promise.reject(new KafkaConnectionError("Cannot connect: the producer is closed"));
+    if (this.#closed) {
+      return Promise.reject(new KafkaConnectionError("Cannot connect: the producer is closed"));
+    }
     let state = this.#nodes.get(nodeId);
     if (state === undefined) {
       state = { session: null, ready: null, failures: 0, retryAtMs: 0 };
       this.#nodes.set(nodeId, state);
     }
-    if (state.ready !== null && !state.ready.connection.isClosed) return Promise.resolve(state.ready);
+    if (state.ready !== null && !state.ready.connection.isClosed) {
+      return Promise.resolve(state.ready);
+    }
     if (state.session !== null) return state.session;
     const broker = this.#brokers.get(nodeId);
     if (broker === undefined) {
-      return Promise.reject(new KafkaConnectionError(`Cannot connect to broker ${nodeId}: its address is not known`));
+      return Promise.reject(
+        new KafkaConnectionError(`Cannot connect to broker ${nodeId}: its address is not known`),
+      );
     }
     const s = state;
     const wait = Math.max(0, s.retryAtMs - Date.now());

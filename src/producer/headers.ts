@@ -27,13 +27,20 @@ function checkValue(key: string, value: unknown, topic: string): HeaderValue {
  * @throws {KafkaSerializationError} For a header that is not a string key with a
  * string, `Uint8Array` or null value.
  */
-export function normalizeHeaders(headers: RecordHeaders | undefined, topic: string): RecordHeaderInput[] | null {
+export function normalizeHeaders(
+  headers: RecordHeaders | undefined,
+  topic: string,
+): RecordHeaderInput[] | null {
   if (headers === undefined || headers === null) return null;
   const out: RecordHeaderInput[] = [];
   if (Array.isArray(headers)) {
     for (const pair of headers as readonly unknown[]) {
       if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string") {
-        throw new KafkaSerializationError("header", topic, "headers as an array must hold [key, value] pairs with string keys");
+        throw new KafkaSerializationError(
+          "header",
+          topic,
+          "headers as an array must hold [key, value] pairs with string keys",
+        );
       }
       out.push({ key: pair[0], value: checkValue(pair[0], pair[1], topic) });
     }
@@ -44,7 +51,11 @@ export function normalizeHeaders(headers: RecordHeaders | undefined, topic: stri
       }
     }
   } else {
-    throw new KafkaSerializationError("header", topic, `headers must be an object or an array of pairs: got ${typeof headers}`);
+    throw new KafkaSerializationError(
+      "header",
+      topic,
+      `headers must be an object or an array of pairs: got ${typeof headers}`,
+    );
   }
   return out.length === 0 ? null : out;
 }

@@ -14,7 +14,12 @@ import type { Serializer } from "./serializer.ts";
 export type CompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 
 /** How the partition of a record without an explicit partition is chosen. */
-export type PartitionerChoice = "default" | "murmur2" | "sticky" | "round-robin" | PartitionerFunction;
+export type PartitionerChoice =
+  | "default"
+  | "murmur2"
+  | "sticky"
+  | "round-robin"
+  | PartitionerFunction;
 
 /**
  * Options of {@link createProducer} and {@link kafkaSink}.
@@ -172,7 +177,13 @@ export interface ResolvedProducerOptions<K, V> {
 
 const WHAT = "Cannot create producer";
 
-function integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function integer(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(`${WHAT} as ${name} must be an integer: current value is ${String(value)}`);
@@ -194,7 +205,9 @@ export function parseAddress(address: string): { host: string; port: number } {
   const match = /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})\s*$/.exec(address);
   const port = match ? Number(match[3]) : NaN;
   if (!match || port < 1 || port > 65535) {
-    throw new TypeError(`${WHAT} as a bootstrap address must be host:port: current value is "${address}"`);
+    throw new TypeError(
+      `${WHAT} as a bootstrap address must be host:port: current value is "${address}"`,
+    );
   }
   return { host: (match[1] ?? match[2])!, port };
 }
@@ -206,34 +219,52 @@ export function parseAddress(address: string): { host: string; port: number } {
  * @returns The resolved options.
  * @throws {TypeError | RangeError} Naming the bad option and its value.
  */
-export function resolveProducerOptions<K, V>(options: ProducerOptions<K, V>): ResolvedProducerOptions<K, V> {
+export function resolveProducerOptions<K, V>(
+  options: ProducerOptions<K, V>,
+): ResolvedProducerOptions<K, V> {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${WHAT} as options must be an object: current value is ${String(options)}`);
-  }
-  const list = typeof options.bootstrap === "string" ? options.bootstrap.split(",") : options.bootstrap;
-  if (!Array.isArray(list) || list.length === 0 || list.every((a) => typeof a === "string" && a.trim() === "")) {
     throw new TypeError(
-      `${WHAT} as bootstrap must list at least one host:port: current value is ${JSON.stringify(options.bootstrap)}`,
+      `${WHAT} as options must be an object: current value is ${String(options)}`,
+    );
+  }
+  const list = typeof options.bootstrap === "string"
+    ? options.bootstrap.split(",")
+    : options.bootstrap;
+  if (
+    !Array.isArray(list) || list.length === 0 ||
+    list.every((a) => typeof a === "string" && a.trim() === "")
+  ) {
+    throw new TypeError(
+      `${WHAT} as bootstrap must list at least one host:port: current value is ${
+        JSON.stringify(options.bootstrap)
+      }`,
     );
   }
   const bootstrap = list.filter((a) => String(a).trim() !== "").map((a) => parseAddress(String(a)));
   const acksOption = options.acks ?? "all";
   if (acksOption !== "all" && acksOption !== -1 && acksOption !== 0 && acksOption !== 1) {
-    throw new RangeError(`${WHAT} as acks must be -1, 0, 1 or "all": current value is ${String(acksOption)}`);
+    throw new RangeError(
+      `${WHAT} as acks must be -1, 0, 1 or "all": current value is ${String(acksOption)}`,
+    );
   }
   const acks = acksOption === "all" ? -1 : acksOption;
   if (options.topic !== undefined && (typeof options.topic !== "string" || options.topic === "")) {
-    throw new TypeError(`${WHAT} as topic must be a non-empty string: current value is ${String(options.topic)}`);
+    throw new TypeError(
+      `${WHAT} as topic must be a non-empty string: current value is ${String(options.topic)}`,
+    );
   }
   const compression = options.compression ?? "none";
   if (!["none", "gzip", "snappy", "lz4", "zstd"].includes(compression)) {
     throw new RangeError(
-      `${WHAT} as compression must be "none", "gzip", "snappy", "lz4" or "zstd": current value is ${String(compression)}`,
+      `${WHAT} as compression must be "none", "gzip", "snappy", "lz4" or "zstd": current value is ${
+        String(compression)
+      }`,
     );
   }
   const partitioner = options.partitioner ?? "default";
   if (
-    typeof partitioner !== "function" && !["default", "murmur2", "sticky", "round-robin"].includes(partitioner)
+    typeof partitioner !== "function" &&
+    !["default", "murmur2", "sticky", "round-robin"].includes(partitioner)
   ) {
     throw new RangeError(
       `${WHAT} as partitioner must be "default", "murmur2", "sticky", "round-robin" or a function: current value is ${
@@ -242,7 +273,9 @@ export function resolveProducerOptions<K, V>(options: ProducerOptions<K, V>): Re
     );
   }
   if (options.idempotent !== undefined && typeof options.idempotent !== "boolean") {
-    throw new TypeError(`${WHAT} as idempotent must be a boolean: current value is ${String(options.idempotent)}`);
+    throw new TypeError(
+      `${WHAT} as idempotent must be a boolean: current value is ${String(options.idempotent)}`,
+    );
   }
   // As Java since 3.2: idempotence is on unless turned off, or unless acks or
   // maxInFlight (not idempotence itself) were set to values it cannot work with.
@@ -258,7 +291,9 @@ export function resolveProducerOptions<K, V>(options: ProducerOptions<K, V>): Re
   for (const name of ["keySerializer", "valueSerializer", "connect"] as const) {
     const value = options[name];
     if (value !== undefined && typeof value !== "function") {
-      throw new TypeError(`${WHAT} as ${name} must be a function: current value is ${String(value)}`);
+      throw new TypeError(
+        `${WHAT} as ${name} must be a function: current value is ${String(value)}`,
+      );
     }
   }
   const resolved: ResolvedProducerOptions<K, V> = {
@@ -286,7 +321,9 @@ export function resolveProducerOptions<K, V>(options: ProducerOptions<K, V>): Re
     connect: options.connect,
   };
   if (typeof resolved.clientId !== "string") {
-    throw new TypeError(`${WHAT} as clientId must be a string: current value is ${String(resolved.clientId)}`);
+    throw new TypeError(
+      `${WHAT} as clientId must be a string: current value is ${String(resolved.clientId)}`,
+    );
   }
   if (resolved.deliveryTimeoutMs < resolved.lingerMs + resolved.requestTimeoutMs) {
     throw new RangeError(
@@ -295,6 +332,8 @@ export function resolveProducerOptions<K, V>(options: ProducerOptions<K, V>): Re
       }), as in Java: current value is ${resolved.deliveryTimeoutMs}`,
     );
   }
-  if (resolved.retryBackoffMaxMs < resolved.retryBackoffMs) resolved.retryBackoffMaxMs = resolved.retryBackoffMs;
+  if (resolved.retryBackoffMaxMs < resolved.retryBackoffMs) {
+    resolved.retryBackoffMaxMs = resolved.retryBackoffMs;
+  }
   return resolved;
 }

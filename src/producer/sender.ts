@@ -94,7 +94,12 @@ export class Sender {
    * @param options Timing and sizes.
    * @param outcome Called per settled batch.
    */
-  constructor(metadata: ClusterMetadata, pool: BrokerPool, options: SenderOptions, outcome: BatchOutcome) {
+  constructor(
+    metadata: ClusterMetadata,
+    pool: BrokerPool,
+    options: SenderOptions,
+    outcome: BatchOutcome,
+  ) {
     this.#metadata = metadata;
     this.#pool = pool;
     this.#options = options;
@@ -177,7 +182,10 @@ export class Sender {
         if (queue.batches.length === 0) continue;
       }
       if (queue.inFlight > 0) continue;
-      nextWakeAt = Math.min(nextWakeAt, queue.batches[0]!.createdMs + this.#options.deliveryTimeoutMs);
+      nextWakeAt = Math.min(
+        nextWakeAt,
+        queue.batches[0]!.createdMs + this.#options.deliveryTimeoutMs,
+      );
       if (queue.retryAtMs > now) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAtMs);
         continue;
@@ -235,7 +243,12 @@ export class Sender {
   #send(session: BrokerSession, queues: PartitionQueue[]): void {
     let version = session.versions.get(ApiKey.Produce)!;
     const sent: Sent[] = [];
-    const topics = new Map<string, ProduceRequest["topicData"][number] & { partitionData: { index: number; records: Uint8Array }[] }>();
+    const topics = new Map<
+      string,
+      ProduceRequest["topicData"][number] & {
+        partitionData: { index: number; records: Uint8Array }[];
+      }
+    >();
     let bytes = 0;
     for (const queue of queues) {
       const batch = queue.batches[0]!;
@@ -277,7 +290,10 @@ export class Sender {
       this.wake();
       return;
     }
-    const results = new Map<string, ProduceResponse["responses"][number]["partitionResponses"][number]>();
+    const results = new Map<
+      string,
+      ProduceResponse["responses"][number]["partitionResponses"][number]
+    >();
     const names = new Map<string, string>();
     for (const { batch } of sent) {
       const id = this.#metadata.topic(batch.topic)?.topicId;
@@ -291,11 +307,15 @@ export class Sender {
     for (const { batch, queue } of sent) {
       const result = results.get(`${batch.partition}:${batch.topic}`);
       if (result === undefined) {
-        this.#retryOrFail(queue, batch, new KafkaError(ErrorCode.NETWORK_EXCEPTION, {
-          topic: batch.topic,
-          partition: batch.partition,
-          message: "the Produce response did not mention this partition",
-        }));
+        this.#retryOrFail(
+          queue,
+          batch,
+          new KafkaError(ErrorCode.NETWORK_EXCEPTION, {
+            topic: batch.topic,
+            partition: batch.partition,
+            message: "the Produce response did not mention this partition",
+          }),
+        );
         continue;
       }
       const code = result.errorCode;
@@ -366,7 +386,12 @@ export class Sender {
     }
   }
 
-  #deliver(queue: PartitionQueue, batch: ProducerBatch, baseOffset: bigint, logAppendTime: number): void {
+  #deliver(
+    queue: PartitionQueue,
+    batch: ProducerBatch,
+    baseOffset: bigint,
+    logAppendTime: number,
+  ): void {
     queue.inFlight--;
     this.#settle(queue, batch, null, true, baseOffset, logAppendTime);
   }
@@ -382,7 +407,7 @@ export class Sender {
     this.#pending--;
     if (ok) this.#outcome.delivered(batch, baseOffset, logAppendTime);
     else this.#outcome.failed(batch, error!);
-    if (this.#pending === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    if (this.#pending === 0) { for (const resolve of this.#idleWaiters.splice(0)) resolve(); }
   }
 }
 

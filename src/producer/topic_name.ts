@@ -24,7 +24,9 @@ export function checkTopicName(topic: unknown): asserts topic is string {
   else if (topic.length === 0) problem = "it is empty";
   else if (topic === "." || topic === "..") problem = `"${topic}" is reserved`;
   else if (topic.length > MAX_LENGTH) problem = `it is longer than ${MAX_LENGTH} characters`;
-  else if (!LEGAL.test(topic)) problem = "it may contain only ASCII letters, digits, '.', '_' and '-'";
+  else if (!LEGAL.test(topic)) {
+    problem = "it may contain only ASCII letters, digits, '.', '_' and '-'";
+  }
   if (problem !== null) {
     throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, {
       message: `invalid topic name ${JSON.stringify(topic)}: ${problem}`,

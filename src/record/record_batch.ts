@@ -13,8 +13,8 @@ import { crc32c } from "./crc32c.ts";
 import { compressionCodec, DEFAULT_MAX_DECOMPRESSED_BYTES } from "./compression.ts";
 import {
   ATTRIBUTES_OFFSET,
-  type RecordBatchHeader,
   RecordBatchBuilder,
+  type RecordBatchHeader,
   type RecordBytes,
   type RecordHeaderInput,
 } from "./record_batch_builder.ts";
@@ -247,7 +247,9 @@ export function decodeRecordBatch(
   const partitionLeaderEpoch = r.int32();
   const magic = r.int8();
   if (magic !== 2) {
-    throw new KafkaProtocolError(`Cannot decode record batch with magic ${magic}: only magic 2 is supported`);
+    throw new KafkaProtocolError(
+      `Cannot decode record batch with magic ${magic}: only magic 2 is supported`,
+    );
   }
   const crc = r.uint32();
   const computed = crc32c(bytes.subarray(ATTRIBUTES_OFFSET));
@@ -276,7 +278,9 @@ export function decodeRecordBatch(
   };
   const count = r.int32();
   if (count < 0) {
-    throw new KafkaProtocolError(`Cannot decode record batch with a negative record count ${count}`);
+    throw new KafkaProtocolError(
+      `Cannot decode record batch with a negative record count ${count}`,
+    );
   }
   const section = r.raw(r.remaining);
   const compression = attributes & 0x07;
@@ -326,7 +330,9 @@ function decodeRecords(section: Uint8Array, count: number): BatchRecord[] {
     const headers: RecordHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
       const name = body.varintBytes("header key");
-      if (name === null) throw new KafkaProtocolError(`Cannot decode record ${i}: a header key is null`);
+      if (name === null) {
+        throw new KafkaProtocolError(`Cannot decode record ${i}: a header key is null`);
+      }
       headers.push({ key: decodeHeaderKey(name, i), value: body.varintBytes("header value") });
     }
     body.end(`record ${i}`);

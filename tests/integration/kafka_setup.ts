@@ -19,7 +19,9 @@ export function kafkaReady(): Promise<boolean> {
     (error) => {
       if (process.env.KAFKA_REQUIRED === "1") throw error;
       console.error(
-        `\n${"!".repeat(78)}\n!! KAFKA INTEGRATION TESTS SKIPPED: the local cluster could not start.\n!! ${
+        `\n${
+          "!".repeat(78)
+        }\n!! KAFKA INTEGRATION TESTS SKIPPED: the local cluster could not start.\n!! ${
           String(error).split("\n")[0]
         }\n!! Run \`bash tests/kafka/cluster.sh start\` (needs Java 17 and Maven), or set KAFKA_REQUIRED=1 to fail.\n${
           "!".repeat(78)

@@ -6,7 +6,13 @@
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { bootstrapServers, createTopic, readBack, type ReadBackRecord, uniqueTopic } from "../kafka/cluster.ts";
+import {
+  bootstrapServers,
+  createTopic,
+  readBack,
+  type ReadBackRecord,
+  uniqueTopic,
+} from "../kafka/cluster.ts";
 import { createProducer, kafkaSink, partitionForKey, type ProducerRecord } from "../../mod.ts";
 import { kafkaReady } from "./kafka_setup.ts";
 
@@ -34,7 +40,14 @@ function makeRecords(count: number): { records: ProducerRecord[]; expected: Expe
       // keyed, string key and value
       const key = `key-${String(id % 500).padStart(8, "0")}`;
       records.push({ key, value: `value ${id} é`, headers: { id: String(id) } });
-      expected.push({ id, key: enc.encode(key), value: enc.encode(`value ${id} é`), partition: undefined, headers: [idHeader], timestamp: undefined });
+      expected.push({
+        id,
+        key: enc.encode(key),
+        value: enc.encode(`value ${id} é`),
+        partition: undefined,
+        headers: [idHeader],
+        timestamp: undefined,
+      });
     } else if (kind < 8) {
       // null key, binary value, repeated header keys, null header value, explicit timestamp
       const value = new Uint8Array([id & 0xff, 0, 0xff, (id >> 8) & 0xff]);
@@ -71,7 +84,11 @@ function idOf(record: ReadBackRecord): number {
 }
 
 /** Checks every expected record landed once, in order per partition, byte-exact. */
-function checkLanded(read: readonly ReadBackRecord[], expected: readonly Expected[], writeOrder: readonly number[]): void {
+function checkLanded(
+  read: readonly ReadBackRecord[],
+  expected: readonly Expected[],
+  writeOrder: readonly number[],
+): void {
   const byId = new Map<number, ReadBackRecord>();
   for (const r of read) {
     const id = idOf(r);
@@ -85,16 +102,23 @@ function checkLanded(read: readonly ReadBackRecord[], expected: readonly Expecte
     assert.deepEqual(r.key, e.key, `key of ${e.id}`);
     assert.deepEqual(r.value, e.value, `value of ${e.id}`);
     assert.deepEqual(r.headers, e.headers, `headers of ${e.id}`);
-    if (e.partition !== undefined) assert.equal(r.partition, e.partition, `explicit partition of ${e.id}`);
-    else if (e.key !== null) assert.equal(r.partition, partitionForKey(e.key, PARTITIONS), `murmur2 partition of ${e.id}`);
-    if (e.timestamp !== undefined) assert.equal(r.timestamp, BigInt(e.timestamp), `timestamp of ${e.id}`);
+    if (e.partition !== undefined) {
+      assert.equal(r.partition, e.partition, `explicit partition of ${e.id}`);
+    } else if (e.key !== null) {
+      assert.equal(r.partition, partitionForKey(e.key, PARTITIONS), `murmur2 partition of ${e.id}`);
+    }
+    if (e.timestamp !== undefined) {
+      assert.equal(r.timestamp, BigInt(e.timestamp), `timestamp of ${e.id}`);
+    }
   }
   // Order per partition: offsets increase in write order.
   const lastOffset = new Map<number, bigint>();
   for (const id of writeOrder) {
     const r = byId.get(id)!;
     const previous = lastOffset.get(r.partition);
-    if (previous !== undefined) assert.ok(r.offset > previous, `record ${id} out of order on partition ${r.partition}`);
+    if (previous !== undefined) {
+      assert.ok(r.offset > previous, `record ${id} out of order on partition ${r.partition}`);
+    }
     lastOffset.set(r.partition, r.offset);
   }
 }
@@ -113,57 +137,91 @@ describe("kafka integration", () => {
       const topic = uniqueTopic(`sink-acks-${acks}`);
       await createTopic(topic, PARTITIONS, 3, { "min.insync.replicas": 2 });
       const { records, expected } = makeRecords(acks === "all" ? 20_000 : 5_000);
-      await ReadableStream.from(records).pipeTo(kafkaSink({ bootstrap: bootstrapServers, topic, acks }));
+      await ReadableStream.from(records).pipeTo(
+        kafkaSink({ bootstrap: bootstrapServers, topic, acks }),
+      );
       const read = await readBack(topic);
       checkLanded(read, expected, expected.map((e) => e.id));
     });
   }
 
-  test("kafkaSink() stores a 1 MiB value and an empty one byte-exact", { timeout: 120_000 }, async (t) => {
-    if (!available) return t.skip("Kafka is not running");
-    const topic = uniqueTopic("sink-large");
-    await createTopic(topic, PARTITIONS, 3, { "max.message.bytes": 4 * 1024 * 1024 });
-    const big = new Uint8Array(1024 * 1024);
-    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 0xff;
-    const records: ProducerRecord[] = [
-      { key: "big", value: big, headers: { id: "0" } },
-      { key: "empty", value: new Uint8Array(0), headers: { id: "1" } },
-      { key: "big", value: "after", headers: { id: "2" } },
-    ];
-    await ReadableStream.from(records).pipeTo(
-      kafkaSink({ bootstrap: bootstrapServers, topic, maxRequestBytes: 2 * 1024 * 1024 }),
-    );
-    const read = await readBack(topic);
-    checkLanded(read, [
-      { id: 0, key: enc.encode("big"), value: big, partition: undefined, headers: [{ key: "id", value: enc.encode("0") }], timestamp: undefined },
-      { id: 1, key: enc.encode("empty"), value: new Uint8Array(0), partition: undefined, headers: [{ key: "id", value: enc.encode("1") }], timestamp: undefined },
-      { id: 2, key: enc.encode("big"), value: enc.encode("after"), partition: undefined, headers: [{ key: "id", value: enc.encode("2") }], timestamp: undefined },
-    ], [0, 1, 2]);
-  });
-
-  test("send() resolves with the offsets and partitions Kafka stored", { timeout: 120_000 }, async (t) => {
-    if (!available) return t.skip("Kafka is not running");
-    const topic = uniqueTopic("send-offsets");
-    await createTopic(topic, PARTITIONS, 3);
-    const producer = createProducer({ bootstrap: bootstrapServers, topic });
-    try {
-      const metadata = await producer.send(
-        Array.from({ length: 300 }, (_, i) => ({ key: `k${i % 17}`, value: `v${i}`, headers: { id: String(i) } })),
+  test(
+    "kafkaSink() stores a 1 MiB value and an empty one byte-exact",
+    { timeout: 120_000 },
+    async (t) => {
+      if (!available) return t.skip("Kafka is not running");
+      const topic = uniqueTopic("sink-large");
+      await createTopic(topic, PARTITIONS, 3, { "max.message.bytes": 4 * 1024 * 1024 });
+      const big = new Uint8Array(1024 * 1024);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 0xff;
+      const records: ProducerRecord[] = [
+        { key: "big", value: big, headers: { id: "0" } },
+        { key: "empty", value: new Uint8Array(0), headers: { id: "1" } },
+        { key: "big", value: "after", headers: { id: "2" } },
+      ];
+      await ReadableStream.from(records).pipeTo(
+        kafkaSink({ bootstrap: bootstrapServers, topic, maxRequestBytes: 2 * 1024 * 1024 }),
       );
-      const one = await producer.send({ key: "solo", value: "solo", headers: { id: "300" } });
       const read = await readBack(topic);
-      const byId = new Map(read.map((r) => [idOf(r), r]));
-      for (const [i, m] of [...metadata, one].entries()) {
-        const r = byId.get(i)!;
-        assert.equal(m.topic, topic);
-        assert.equal(m.partition, r.partition, `partition of ${i}`);
-        assert.equal(m.offset, r.offset, `offset of ${i}`);
-        assert.equal(BigInt(m.timestamp), r.timestamp, `timestamp of ${i}`);
+      checkLanded(read, [
+        {
+          id: 0,
+          key: enc.encode("big"),
+          value: big,
+          partition: undefined,
+          headers: [{ key: "id", value: enc.encode("0") }],
+          timestamp: undefined,
+        },
+        {
+          id: 1,
+          key: enc.encode("empty"),
+          value: new Uint8Array(0),
+          partition: undefined,
+          headers: [{ key: "id", value: enc.encode("1") }],
+          timestamp: undefined,
+        },
+        {
+          id: 2,
+          key: enc.encode("big"),
+          value: enc.encode("after"),
+          partition: undefined,
+          headers: [{ key: "id", value: enc.encode("2") }],
+          timestamp: undefined,
+        },
+      ], [0, 1, 2]);
+    },
+  );
+
+  test(
+    "send() resolves with the offsets and partitions Kafka stored",
+    { timeout: 120_000 },
+    async (t) => {
+      if (!available) return t.skip("Kafka is not running");
+      const topic = uniqueTopic("send-offsets");
+      await createTopic(topic, PARTITIONS, 3);
+      const producer = createProducer({ bootstrap: bootstrapServers, topic });
+      try {
+        const metadata = await producer.send(
+          Array.from(
+            { length: 300 },
+            (_, i) => ({ key: `k${i % 17}`, value: `v${i}`, headers: { id: String(i) } }),
+          ),
+        );
+        const one = await producer.send({ key: "solo", value: "solo", headers: { id: "300" } });
+        const read = await readBack(topic);
+        const byId = new Map(read.map((r) => [idOf(r), r]));
+        for (const [i, m] of [...metadata, one].entries()) {
+          const r = byId.get(i)!;
+          assert.equal(m.topic, topic);
+          assert.equal(m.partition, r.partition, `partition of ${i}`);
+          assert.equal(m.offset, r.offset, `offset of ${i}`);
+          assert.equal(BigInt(m.timestamp), r.timestamp, `timestamp of ${i}`);
+        }
+      } finally {
+        await producer.close();
       }
-    } finally {
-      await producer.close();
-    }
-  });
+    },
+  );
 
   test("a closed sink rejects further writes", { timeout: 60_000 }, async (t) => {
     if (!available) return t.skip("Kafka is not running");
@@ -177,14 +235,19 @@ describe("kafka integration", () => {
     assert.equal((await readBack(topic)).length, 1);
   });
 
-  test("a record for a topic that does not exist fails after maxBlockMs naming it", { timeout: 60_000 }, async (t) => {
+  test("a record for a topic that does not exist fails after maxBlockMs naming it", {
+    timeout: 60_000,
+  }, async (t) => {
     if (!available) return t.skip("Kafka is not running");
     const topic = uniqueTopic("missing");
     const producer = createProducer({ bootstrap: bootstrapServers, maxBlockMs: 1500 });
     try {
       await assert.rejects(producer.send({ topic, value: "x" }), (error: Error) => {
         assert.equal(error.name, "UNKNOWN_TOPIC_OR_PARTITION");
-        assert.match(error.message, new RegExp(`topic ${topic} not present in metadata after 1500 ms`));
+        assert.match(
+          error.message,
+          new RegExp(`topic ${topic} not present in metadata after 1500 ms`),
+        );
         return true;
       });
     } finally {

@@ -191,7 +191,9 @@ function run(file: string, args: readonly string[], timeoutMs: number): Promise<
       { encoding: "buffer", maxBuffer: 1 << 30, timeout: timeoutMs },
       (err: Error | null, stdout: Buffer, stderr: Buffer) => {
         if (err) {
-          reject(new Error(`${file} ${args.join(" ")} failed: ${err.message}\n${stderr.toString()}`));
+          reject(
+            new Error(`${file} ${args.join(" ")} failed: ${err.message}\n${stderr.toString()}`),
+          );
         } else {
           resolve(stdout);
         }
@@ -234,7 +236,9 @@ function checkInt(name: string, v: number): string {
 }
 
 function checkWord(name: string, v: string): string {
-  if (v.length === 0 || /\s/.test(v)) throw new TypeError(`${name} must be non-empty without whitespace: ${JSON.stringify(v)}`);
+  if (v.length === 0 || /\s/.test(v)) {
+    throw new TypeError(`${name} must be non-empty without whitespace: ${JSON.stringify(v)}`);
+  }
   return v;
 }
 
@@ -311,8 +315,9 @@ export async function startMockCluster(opts: MockClusterOptions = {}): Promise<M
       if (!p) continue; // e.g. the reply to a trailing command after close()
       if (line === "ok") p.resolve("");
       else if (line.startsWith("ok ")) p.resolve(line.slice(3));
-      else if (line.startsWith("error ")) p.reject(new Error(`mock: "${p.line}": ${line.slice(6)}`));
-      else p.reject(new Error(`mock: "${p.line}": unexpected reply ${JSON.stringify(line)}`));
+      else if (line.startsWith("error ")) {
+        p.reject(new Error(`mock: "${p.line}": ${line.slice(6)}`));
+      } else p.reject(new Error(`mock: "${p.line}": unexpected reply ${JSON.stringify(line)}`));
     }
   });
 
@@ -321,7 +326,11 @@ export async function startMockCluster(opts: MockClusterOptions = {}): Promise<M
   try {
     bootstrapLine = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout((): void => {
-        reject(new Error(`mock_cluster did not print bootstrap= within ${startTimeoutMs} ms\n${stderrTail}`));
+        reject(
+          new Error(
+            `mock_cluster did not print bootstrap= within ${startTimeoutMs} ms\n${stderrTail}`,
+          ),
+        );
       }, startTimeoutMs);
       onBootstrap = (line: string): void => {
         clearTimeout(timer);
@@ -370,29 +379,58 @@ export async function startMockCluster(opts: MockClusterOptions = {}): Promise<M
     command,
     request,
     createTopic: (name: string, partitions: number, replication: number): Promise<void> =>
-      command(`topic ${checkWord("topic", name)} ${checkInt("partitions", partitions)} ${checkInt("replication", replication)}`),
+      command(
+        `topic ${checkWord("topic", name)} ${checkInt("partitions", partitions)} ${
+          checkInt("replication", replication)
+        }`,
+      ),
     pushErrors: (apiKey: number, codes: readonly number[]): Promise<void> => {
       if (codes.length === 0) return Promise.resolve();
-      return command(`errors ${checkInt("apiKey", apiKey)} ${codes.map((c) => checkInt("code", c)).join(" ")}`);
+      return command(
+        `errors ${checkInt("apiKey", apiKey)} ${codes.map((c) => checkInt("code", c)).join(" ")}`,
+      );
     },
-    pushBrokerErrors: (broker: number, apiKey: number, errors: readonly BrokerError[]): Promise<void> => {
+    pushBrokerErrors: (
+      broker: number,
+      apiKey: number,
+      errors: readonly BrokerError[],
+    ): Promise<void> => {
       if (errors.length === 0) return Promise.resolve();
-      const tuples = errors.map((e) => `${checkInt("code", e.code)}:${checkInt("rttMs", e.rttMs ?? 0)}`);
-      return command(`broker_errors ${checkInt("broker", broker)} ${checkInt("apiKey", apiKey)} ${tuples.join(" ")}`);
+      const tuples = errors.map((e) =>
+        `${checkInt("code", e.code)}:${checkInt("rttMs", e.rttMs ?? 0)}`
+      );
+      return command(
+        `broker_errors ${checkInt("broker", broker)} ${checkInt("apiKey", apiKey)} ${
+          tuples.join(" ")
+        }`,
+      );
     },
     clearErrors: (apiKey: number): Promise<void> => command(`clear ${checkInt("apiKey", apiKey)}`),
     brokerErrorCount: async (broker: number, apiKey: number): Promise<number> =>
-      Number(await request(`error_count ${checkInt("broker", broker)} ${checkInt("apiKey", apiKey)}`)),
+      Number(
+        await request(`error_count ${checkInt("broker", broker)} ${checkInt("apiKey", apiKey)}`),
+      ),
     setLeader: (topic: string, partition: number, broker: number): Promise<void> =>
-      command(`leader ${checkWord("topic", topic)} ${checkInt("partition", partition)} ${checkInt("broker", broker)}`),
+      command(
+        `leader ${checkWord("topic", topic)} ${checkInt("partition", partition)} ${
+          checkInt("broker", broker)
+        }`,
+      ),
     brokerDown: (id: number): Promise<void> => command(`down ${checkInt("broker", id)}`),
     brokerUp: (id: number): Promise<void> => command(`up ${checkInt("broker", id)}`),
-    setRtt: (broker: number, ms: number): Promise<void> => command(`rtt ${checkInt("broker", broker)} ${checkInt("ms", ms)}`),
+    setRtt: (broker: number, ms: number): Promise<void> =>
+      command(`rtt ${checkInt("broker", broker)} ${checkInt("ms", ms)}`),
     setApiVersion: (apiKey: number, min: number, max: number): Promise<void> =>
-      command(`apiversion ${checkInt("apiKey", apiKey)} ${checkInt("min", min)} ${checkInt("max", max)}`),
+      command(
+        `apiversion ${checkInt("apiKey", apiKey)} ${checkInt("min", min)} ${checkInt("max", max)}`,
+      ),
     setTopicError: (topic: string, code: number): Promise<void> =>
       command(`topic_error ${checkWord("topic", topic)} ${checkInt("code", code)}`),
-    setCoordinator: (keyType: "transaction" | "group", key: string, broker: number): Promise<void> =>
+    setCoordinator: (
+      keyType: "transaction" | "group",
+      key: string,
+      broker: number,
+    ): Promise<void> =>
       command(`coordinator ${keyType} ${checkWord("key", key)} ${checkInt("broker", broker)}`),
     close: (): Promise<void> => {
       if (!closing) {
@@ -429,14 +467,23 @@ export async function readBack(
   await ensureMockBinary(); // makes sure kcat is installed
   const brokers = typeof bootstrap === "string" ? bootstrap : bootstrap.join(",");
   const args = [
-    "-C", "-q", "-e",
-    "-b", brokers,
-    "-t", topic,
-    "-o", "beginning",
-    "-m", "10",
-    "-X", "fetch.wait.max.ms=10", // the mock honours MaxWait; keeps -e fast
-    "-X", `check.crcs=${opts.checkCrcs === false ? "false" : "true"}`,
-    "-f", "%p %o %T %K %S\\n%k%s",
+    "-C",
+    "-q",
+    "-e",
+    "-b",
+    brokers,
+    "-t",
+    topic,
+    "-o",
+    "beginning",
+    "-m",
+    "10",
+    "-X",
+    "fetch.wait.max.ms=10", // the mock honours MaxWait; keeps -e fast
+    "-X",
+    `check.crcs=${opts.checkCrcs === false ? "false" : "true"}`,
+    "-f",
+    "%p %o %T %K %S\\n%k%s",
   ];
   if (opts.partition !== undefined) args.push("-p", checkInt("partition", opts.partition));
   const out = await run("kcat", args, opts.timeoutMs ?? 20_000);
@@ -465,7 +512,13 @@ export function parseKcatRecords(out: Uint8Array): Map<number, ReadBackRecord[]>
     const partition = Number(m[1]);
     const key = slice(Number(m[4]));
     const value = slice(Number(m[5]));
-    const rec: ReadBackRecord = { partition, offset: Number(m[2]), timestamp: Number(m[3]), key, value };
+    const rec: ReadBackRecord = {
+      partition,
+      offset: Number(m[2]),
+      timestamp: Number(m[3]),
+      key,
+      value,
+    };
     const list = byPartition.get(partition);
     if (list) list.push(rec);
     else byPartition.set(partition, [rec]);

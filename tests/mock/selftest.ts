@@ -143,7 +143,12 @@ interface ProducerFields {
 const NO_PRODUCER: ProducerFields = { producerId: -1n, epoch: -1, baseSequence: -1 };
 
 /** RecordBatch v2 (magic 2), uncompressed. */
-function recordBatch(records: readonly Rec[], ts: bigint, corruptCrc = false, pf: ProducerFields = NO_PRODUCER): Uint8Array {
+function recordBatch(
+  records: readonly Rec[],
+  ts: bigint,
+  corruptCrc = false,
+  pf: ProducerFields = NO_PRODUCER,
+): Uint8Array {
   const recs = new Writer();
   records.forEach((r, i) => {
     const body = new Writer().i8(0).varint(0).varint(i);
@@ -258,7 +263,12 @@ interface ProducePartitionResult {
   logAppendTime: bigint;
 }
 
-function produceBody(topic: string, partition: number, batch: Uint8Array, acks: number): Uint8Array {
+function produceBody(
+  topic: string,
+  partition: number,
+  batch: Uint8Array,
+  acks: number,
+): Uint8Array {
   return new Writer()
     .str(null) // transactional_id (v3+)
     .i16(acks)
@@ -296,7 +306,9 @@ async function produce(
 }
 
 /** InitProducerId v0 without transactional id (idempotent producer). */
-async function initProducerId(conn: Conn): Promise<{ errorCode: number; producerId: bigint; epoch: number }> {
+async function initProducerId(
+  conn: Conn,
+): Promise<{ errorCode: number; producerId: bigint; epoch: number }> {
   conn.send(ApiKey.InitProducerId, 0, new Writer().str(null).i32(60000).done());
   const frame = await conn.recv();
   if (!frame) throw new Error("no InitProducerId response");
@@ -313,8 +325,13 @@ interface ApiRange {
   max: number;
 }
 
-async function apiVersions(conn: Conn, version: number): Promise<{ errorCode: number; apis: ApiRange[]; raw: Uint8Array }> {
-  const body = version >= 3 ? new Writer().compactStr("selftest").compactStr("0.0.0").uvarint(0).done() : new Uint8Array(0);
+async function apiVersions(
+  conn: Conn,
+  version: number,
+): Promise<{ errorCode: number; apis: ApiRange[]; raw: Uint8Array }> {
+  const body = version >= 3
+    ? new Writer().compactStr("selftest").compactStr("0.0.0").uvarint(0).done()
+    : new Uint8Array(0);
   conn.send(ApiKey.ApiVersions, version, body, version >= 3);
   const frame = await conn.recv();
   if (!frame) throw new Error("no ApiVersions response");
@@ -357,10 +374,14 @@ function eqBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 
 function kcatProduce(bootstrap: string, topic: string, input: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const child = execFile("kcat", ["-P", "-b", bootstrap, "-t", topic, "-K:"], (err: Error | null): void => {
-      if (err) reject(err);
-      else resolve();
-    });
+    const child = execFile(
+      "kcat",
+      ["-P", "-b", bootstrap, "-t", topic, "-K:"],
+      (err: Error | null): void => {
+        if (err) reject(err);
+        else resolve();
+      },
+    );
     child.stdin?.end(input);
   });
 }
@@ -373,7 +394,10 @@ async function main(): Promise<void> {
     : "node";
   console.log(`runtime: ${runtime}`);
 
-  const mock: MockCluster = await timed("startMockCluster(3)", () => startMockCluster({ brokers: 3 }));
+  const mock: MockCluster = await timed(
+    "startMockCluster(3)",
+    () => startMockCluster({ brokers: 3 }),
+  );
   try {
     check("3 brokers", mock.bootstrap.length === 3, mock.bootstrap.join(","));
     const bs = mock.bootstrap.join(",");
@@ -398,22 +422,43 @@ async function main(): Promise<void> {
     // ApiVersions, as the mock answers it.
     const c0 = await Conn.open(b1);
     const av2 = await apiVersions(c0, 2);
-    const names: Record<number, string> = Object.fromEntries(Object.entries(ApiKey).map(([k, v]) => [v, k]));
-    check("ApiVersions v2 ok", av2.errorCode === 0,
-      av2.apis.map((a) => `${names[a.key] ?? a.key}(${a.key}) ${a.min}-${a.max}`).join(", "));
+    const names: Record<number, string> = Object.fromEntries(
+      Object.entries(ApiKey).map(([k, v]) => [v, k]),
+    );
+    check(
+      "ApiVersions v2 ok",
+      av2.errorCode === 0,
+      av2.apis.map((a) => `${names[a.key] ?? a.key}(${a.key}) ${a.min}-${a.max}`).join(", "),
+    );
     const av3 = await apiVersions(c0, 3);
-    check("ApiVersions v3 -> UNSUPPORTED_VERSION (35) listing ApiVersions only", av3.errorCode === 35 && av3.apis.length === 1,
-      `error ${av3.errorCode}, apis ${JSON.stringify(av3.apis)}, raw ${Array.from(av3.raw).map((x) => x.toString(16).padStart(2, "0")).join("")}`);
+    check(
+      "ApiVersions v3 -> UNSUPPORTED_VERSION (35) listing ApiVersions only",
+      av3.errorCode === 35 && av3.apis.length === 1,
+      `error ${av3.errorCode}, apis ${JSON.stringify(av3.apis)}, raw ${
+        Array.from(av3.raw).map((x) => x.toString(16).padStart(2, "0")).join("")
+      }`,
+    );
     // Narrowed version range: advertised, and out-of-range requests are dropped.
     await mock.setApiVersion(ApiKey.Produce, 3, 5);
     const avn = await apiVersions(c0, 2);
     const pr = avn.apis.find((a) => a.key === ApiKey.Produce);
-    check("setApiVersion(Produce,3,5) advertised", pr?.min === 3 && pr.max === 5, JSON.stringify(pr));
+    check(
+      "setApiVersion(Produce,3,5) advertised",
+      pr?.min === 3 && pr.max === 5,
+      JSON.stringify(pr),
+    );
     await mock.createTopic("v", 1, 1);
     await mock.setLeader("v", 0, 1);
-    c0.send(ApiKey.Produce, 7, produceBody("v", 0, recordBatch([{ key: null, value: null }], 0n), -1));
+    c0.send(
+      ApiKey.Produce,
+      7,
+      produceBody("v", 0, recordBatch([{ key: null, value: null }], 0n), -1),
+    );
     const gone = await c0.recv(2000);
-    check("Produce v7 outside the range: mock closes the connection (no error response)", gone === null && c0.closed);
+    check(
+      "Produce v7 outside the range: mock closes the connection (no error response)",
+      gone === null && c0.closed,
+    );
     await mock.setApiVersion(ApiKey.Produce, 0, 7);
     await c0.close();
 
@@ -425,67 +470,136 @@ async function main(): Promise<void> {
       { key: null, value: new TextEncoder().encode("null key\nwith newline\r\n") },
       { key: new Uint8Array([0, 10, 0, 13, 0xff]), value: null },
       { key: new Uint8Array(0), value: new Uint8Array(0) },
-      { key: new TextEncoder().encode("k é ✓"), value: new Uint8Array(70000).map((_, i) => (i * 7) & 0xff) },
+      {
+        key: new TextEncoder().encode("k é ✓"),
+        value: new Uint8Array(70000).map((_, i) => (i * 7) & 0xff),
+      },
     ];
     let conn = await Conn.open(b1);
     const ts = 1700000000000n;
-    const r1 = await timed("raw produce 5 binary records to t[2]", () => produce(conn, "t", 2, recordBatch(recs, ts)));
-    check("raw produce accepted", r1?.errorCode === 0 && r1.baseOffset === 0n, JSON.stringify(r1, (_k, v) => typeof v === "bigint" ? v.toString() : v));
+    const r1 = await timed(
+      "raw produce 5 binary records to t[2]",
+      () => produce(conn, "t", 2, recordBatch(recs, ts)),
+    );
+    check(
+      "raw produce accepted",
+      r1?.errorCode === 0 && r1.baseOffset === 0n,
+      JSON.stringify(r1, (_k, v) => typeof v === "bigint" ? v.toString() : v),
+    );
 
-    check("Produce v3 success reports log_append_time 1234 (bogus constant, real Kafka: -1 for CreateTime)",
-      r1?.logAppendTime === 1234n, String(r1?.logAppendTime));
+    check(
+      "Produce v3 success reports log_append_time 1234 (bogus constant, real Kafka: -1 for CreateTime)",
+      r1?.logAppendTime === 1234n,
+      String(r1?.logAppendTime),
+    );
 
     // Produce v5 response lacks log_start_offset (the mock writes it from v6 on; Kafka from v5).
     const sizes: number[] = [];
     for (const v of [4, 5, 6, 7]) {
-      conn.send(ApiKey.Produce, v, produceBody("t", 2, recordBatch([{ key: null, value: new Uint8Array([v]) }], 1n), -1));
+      conn.send(
+        ApiKey.Produce,
+        v,
+        produceBody("t", 2, recordBatch([{ key: null, value: new Uint8Array([v]) }], 1n), -1),
+      );
       sizes.push((await conn.recv())?.length ?? -1);
     }
     // corr 4 + topics 4 + name 3 + parts 4 + partition 4 + error 2 + base 8 + log_append_time 8 [+ log_start 8] + throttle 4
-    check("Produce v5 response is 8 bytes short (no log_start_offset) — spec: v4 41, v5-v7 49",
-      sizes[0] === 41 && sizes[1] === 41 && sizes[2] === 49 && sizes[3] === 49, `v4..v7 sizes ${sizes.join(" ")}`);
+    check(
+      "Produce v5 response is 8 bytes short (no log_start_offset) — spec: v4 41, v5-v7 49",
+      sizes[0] === 41 && sizes[1] === 41 && sizes[2] === 49 && sizes[3] === 49,
+      `v4..v7 sizes ${sizes.join(" ")}`,
+    );
 
     // Idempotent (non-transactional) producer: the mock checks no sequence numbers.
     const pid = await initProducerId(conn);
-    check("InitProducerId v0 (idempotent) ok", pid.errorCode === 0 && pid.producerId >= 0n,
-      `pid ${pid.producerId} epoch ${pid.epoch}`);
+    check(
+      "InitProducerId v0 (idempotent) ok",
+      pid.errorCode === 0 && pid.producerId >= 0n,
+      `pid ${pid.producerId} epoch ${pid.epoch}`,
+    );
     const idem = (seq: number): Uint8Array =>
-      recordBatch([{ key: null, value: new Uint8Array([seq]) }], ts, false, { producerId: pid.producerId, epoch: pid.epoch, baseSequence: seq });
+      recordBatch([{ key: null, value: new Uint8Array([seq]) }], ts, false, {
+        producerId: pid.producerId,
+        epoch: pid.epoch,
+        baseSequence: seq,
+      });
     await mock.createTopic("idem", 1, 1);
     await mock.setLeader("idem", 0, 1);
     const s0 = await produce(conn, "idem", 0, idem(0));
     const s0b = await produce(conn, "idem", 0, idem(0)); // duplicate
     const s7 = await produce(conn, "idem", 0, idem(7)); // gap
-    check("idempotent producer: duplicate and out-of-order sequences are all appended (no checks)",
-      s0?.errorCode === 0 && s0b?.errorCode === 0 && s0b.baseOffset === 1n && s7?.errorCode === 0 && s7.baseOffset === 2n,
-      `offsets ${s0?.baseOffset} ${s0b?.baseOffset} ${s7?.baseOffset}`);
+    check(
+      "idempotent producer: duplicate and out-of-order sequences are all appended (no checks)",
+      s0?.errorCode === 0 && s0b?.errorCode === 0 && s0b.baseOffset === 1n && s7?.errorCode === 0 &&
+        s7.baseOffset === 2n,
+      `offsets ${s0?.baseOffset} ${s0b?.baseOffset} ${s7?.baseOffset}`,
+    );
 
     // Injected cluster-wide Produce errors.
-    await mock.pushErrors(ApiKey.Produce, [ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.NOT_LEADER_OR_FOLLOWER]);
-    const e1 = await produce(conn, "t", 3, recordBatch([{ key: null, value: new Uint8Array([1]) }], ts));
-    const e2 = await produce(conn, "t", 3, recordBatch([{ key: null, value: new Uint8Array([2]) }], ts));
-    const e3 = await produce(conn, "t", 3, recordBatch([{ key: null, value: new Uint8Array([3]) }], ts));
-    check("pushErrors(Produce,[6,6]): two errors then success",
+    await mock.pushErrors(ApiKey.Produce, [
+      ErrorCode.NOT_LEADER_OR_FOLLOWER,
+      ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    ]);
+    const e1 = await produce(
+      conn,
+      "t",
+      3,
+      recordBatch([{ key: null, value: new Uint8Array([1]) }], ts),
+    );
+    const e2 = await produce(
+      conn,
+      "t",
+      3,
+      recordBatch([{ key: null, value: new Uint8Array([2]) }], ts),
+    );
+    const e3 = await produce(
+      conn,
+      "t",
+      3,
+      recordBatch([{ key: null, value: new Uint8Array([3]) }], ts),
+    );
+    check(
+      "pushErrors(Produce,[6,6]): two errors then success",
       e1?.errorCode === 6 && e2?.errorCode === 6 && e3?.errorCode === 0 && e3.baseOffset === 0n,
-      `${e1?.errorCode} ${e2?.errorCode} ${e3?.errorCode}@${e3?.baseOffset}`);
+      `${e1?.errorCode} ${e2?.errorCode} ${e3?.errorCode}@${e3?.baseOffset}`,
+    );
 
     // Wrong leader.
     await mock.setLeader("t", 4, 2);
-    const nl = await produce(conn, "t", 4, recordBatch([{ key: null, value: new Uint8Array([4]) }], ts));
-    check("Produce to non-leader -> NOT_LEADER_OR_FOLLOWER (6)", nl?.errorCode === 6, String(nl?.errorCode));
+    const nl = await produce(
+      conn,
+      "t",
+      4,
+      recordBatch([{ key: null, value: new Uint8Array([4]) }], ts),
+    );
+    check(
+      "Produce to non-leader -> NOT_LEADER_OR_FOLLOWER (6)",
+      nl?.errorCode === 6,
+      String(nl?.errorCode),
+    );
     await mock.setLeader("t", 4, 1);
 
     // CRC is not verified by the mock; the consumer (check.crcs) catches it.
     await mock.createTopic("crc", 1, 1);
     await mock.setLeader("crc", 0, 1);
-    const bc = await produce(conn, "crc", 0, recordBatch([{ key: null, value: new Uint8Array([9]) }], ts, true));
-    check("mock accepts a batch with a wrong CRC (no CRC check)", bc?.errorCode === 0, String(bc?.errorCode));
+    const bc = await produce(
+      conn,
+      "crc",
+      0,
+      recordBatch([{ key: null, value: new Uint8Array([9]) }], ts, true),
+    );
+    check(
+      "mock accepts a batch with a wrong CRC (no CRC check)",
+      bc?.errorCode === 0,
+      String(bc?.errorCode),
+    );
     let crcErr = "";
     try {
       await readBack(mock.bootstrap, "crc", { timeoutMs: 8000 });
     } catch (e) {
       const msg = (e as Error).message;
-      crcErr = msg.split("\n").find((l) => /crc|corrupt/i.test(l) && !l.includes("check.crcs")) ?? msg.slice(0, 300);
+      crcErr = msg.split("\n").find((l) => /crc|corrupt/i.test(l) && !l.includes("check.crcs")) ??
+        msg.slice(0, 300);
     }
     check("readBack (check.crcs=true) rejects the corrupt batch", crcErr !== "", crcErr);
     const noCheck = await readBack(mock.bootstrap, "crc", { checkCrcs: false });
@@ -498,18 +612,40 @@ async function main(): Promise<void> {
     check("magic!=2 -> UNSUPPORTED_VERSION (35)", rv1?.errorCode === 35, String(rv1?.errorCode));
 
     // acks=0: does the mock still answer?
-    const a0 = await produce(conn, "t", 5, recordBatch([{ key: null, value: new Uint8Array([0]) }], ts), 0, 700);
-    check("acks=0: mock STILL sends a Produce response (real Kafka does not)", a0 !== null && a0.errorCode === 0,
-      a0 ? `error ${a0.errorCode} offset ${a0.baseOffset}` : "no response");
+    const a0 = await produce(
+      conn,
+      "t",
+      5,
+      recordBatch([{ key: null, value: new Uint8Array([0]) }], ts),
+      0,
+      700,
+    );
+    check(
+      "acks=0: mock STILL sends a Produce response (real Kafka does not)",
+      a0 !== null && a0.errorCode === 0,
+      a0 ? `error ${a0.errorCode} offset ${a0.baseOffset}` : "no response",
+    );
 
     // TRANSPORT (-195): connection dropped.
     // (Must run before any broker-level error push for Produce on broker 1:
     // in librdkafka 2.0.2 an existing per-broker error stack for an API key,
     // even an empty one, shadows the cluster-wide stack forever.)
     await mock.pushErrors(ApiKey.Produce, [ErrorCode.TRANSPORT]);
-    const tr = await produce(conn, "t", 5, recordBatch([{ key: null, value: new Uint8Array([7]) }], ts));
-    check("pushErrors(Produce,[TRANSPORT]) closes the connection", tr === null && conn.closed,
-      `response ${tr === null ? "none" : JSON.stringify(tr, (_k, v) => typeof v === "bigint" ? v.toString() : v)}, closed ${conn.closed}`);
+    const tr = await produce(
+      conn,
+      "t",
+      5,
+      recordBatch([{ key: null, value: new Uint8Array([7]) }], ts),
+    );
+    check(
+      "pushErrors(Produce,[TRANSPORT]) closes the connection",
+      tr === null && conn.closed,
+      `response ${
+        tr === null
+          ? "none"
+          : JSON.stringify(tr, (_k, v) => typeof v === "bigint" ? v.toString() : v)
+      }, closed ${conn.closed}`,
+    );
     await conn.close();
     conn = await Conn.open(b1);
 
@@ -517,9 +653,18 @@ async function main(): Promise<void> {
     await mock.pushBrokerErrors(1, ApiKey.Produce, [{ code: 0, rttMs: 400 }]);
     check("brokerErrorCount == 1", (await mock.brokerErrorCount(1, ApiKey.Produce)) === 1);
     let t0 = performance.now();
-    const d1 = await produce(conn, "t", 5, recordBatch([{ key: null, value: new Uint8Array([5]) }], ts));
+    const d1 = await produce(
+      conn,
+      "t",
+      5,
+      recordBatch([{ key: null, value: new Uint8Array([5]) }], ts),
+    );
     let dt = performance.now() - t0;
-    check("broker error stack {code 0, rtt 400ms} delays one response", d1?.errorCode === 0 && dt >= 380, `${dt.toFixed(0)} ms`);
+    check(
+      "broker error stack {code 0, rtt 400ms} delays one response",
+      d1?.errorCode === 0 && dt >= 380,
+      `${dt.toFixed(0)} ms`,
+    );
     await mock.setRtt(1, 250);
     t0 = performance.now();
     await produce(conn, "t", 5, recordBatch([{ key: null, value: new Uint8Array([6]) }], ts));
@@ -527,9 +672,17 @@ async function main(): Promise<void> {
     check("setRtt(1, 250) delays responses", dt >= 240, `${dt.toFixed(0)} ms`);
     await mock.setRtt(1, 0);
     await mock.pushErrors(ApiKey.Produce, [ErrorCode.NOT_LEADER_OR_FOLLOWER]);
-    const sh = await produce(conn, "t", 5, recordBatch([{ key: null, value: new Uint8Array([7]) }], ts));
-    check("librdkafka 2.0.2 quirk: cluster-wide error shadowed on a broker that had a per-broker stack", sh?.errorCode === 0,
-      `got error ${sh?.errorCode}`);
+    const sh = await produce(
+      conn,
+      "t",
+      5,
+      recordBatch([{ key: null, value: new Uint8Array([7]) }], ts),
+    );
+    check(
+      "librdkafka 2.0.2 quirk: cluster-wide error shadowed on a broker that had a per-broker stack",
+      sh?.errorCode === 0,
+      `got error ${sh?.errorCode}`,
+    );
     await mock.clearErrors(ApiKey.Produce);
     await conn.close();
 
@@ -545,7 +698,12 @@ async function main(): Promise<void> {
     check("brokerDown(1): connect refused", refused === "ECONNREFUSED", refused);
     await mock.brokerUp(1);
     const cu = await Conn.open(b1);
-    const ru = await produce(cu, "t", 5, recordBatch([{ key: null, value: new Uint8Array([8]) }], ts));
+    const ru = await produce(
+      cu,
+      "t",
+      5,
+      recordBatch([{ key: null, value: new Uint8Array([8]) }], ts),
+    );
     check("brokerUp(1): same port accepts and produces", ru?.errorCode === 0);
     await cu.close();
 
@@ -555,18 +713,33 @@ async function main(): Promise<void> {
     const back = await timed("readBack t", () => readBack(mock.bootstrap, "t"));
     const p2 = back.get(2) ?? [];
     const mine = p2.filter((r: ReadBackRecord) => r.timestamp === Number(ts));
-    check("readBack: 5 binary records byte-exact on t[2]",
-      mine.length === 5 && mine.every((r, i) => eqBytes(r.key, recs[i]?.key ?? null) && eqBytes(r.value, recs[i]?.value ?? null)),
-      mine.map((r) => `${r.offset}:${r.key?.length ?? "null"}/${r.value?.length ?? "null"}`).join(" "));
+    check(
+      "readBack: 5 binary records byte-exact on t[2]",
+      mine.length === 5 &&
+        mine.every((r, i) =>
+          eqBytes(r.key, recs[i]?.key ?? null) && eqBytes(r.value, recs[i]?.value ?? null)
+        ),
+      mine.map((r) => `${r.offset}:${r.key?.length ?? "null"}/${r.value?.length ?? "null"}`).join(
+        " ",
+      ),
+    );
     const kc: string[] = [];
     for (const list of back.values()) {
       for (const r of list) {
         const k = r.key ? new TextDecoder().decode(r.key) : "";
-        if (k.startsWith("key-")) kc.push(`${k}=${new TextDecoder().decode(r.value ?? new Uint8Array())}`);
+        if (k.startsWith("key-")) {
+          kc.push(`${k}=${new TextDecoder().decode(r.value ?? new Uint8Array())}`);
+        }
       }
     }
-    check("readBack: all 30 kcat records present", kc.length === 30 && kc.every((s) => /^key-(\d+)=value-\1$/.test(s)), `${kc.length}`);
-    const counts = [...back.entries()].sort((a, b) => a[0] - b[0]).map(([p, l]) => `p${p}:${l.length}`).join(" ");
+    check(
+      "readBack: all 30 kcat records present",
+      kc.length === 30 && kc.every((s) => /^key-(\d+)=value-\1$/.test(s)),
+      `${kc.length}`,
+    );
+    const counts = [...back.entries()].sort((a, b) => a[0] - b[0]).map(([p, l]) =>
+      `p${p}:${l.length}`
+    ).join(" ");
     console.log(`     partitions: ${counts}`);
   } finally {
     await timed("close", () => mock.close());

@@ -73,12 +73,27 @@ describe("encodeRecordBatch()", () => {
     const enc = new TextEncoder();
     // Lengths straddle the varint boundaries (63/64, 8191/8192 zigzag) with multi-byte
     // characters, which exercises the shifted-prefix path.
-    const strings = ["", "a", "é".repeat(21), "é".repeat(32), "😀".repeat(16), "x".repeat(63), "x".repeat(64),
-      "é".repeat(4095), "é".repeat(4096), "a\ud800b", "€".repeat(2731)];
+    const strings = [
+      "",
+      "a",
+      "é".repeat(21),
+      "é".repeat(32),
+      "😀".repeat(16),
+      "x".repeat(63),
+      "x".repeat(64),
+      "é".repeat(4095),
+      "é".repeat(4096),
+      "a\ud800b",
+      "€".repeat(2731),
+    ];
     for (const s of strings) {
-      const asString = encodeRecordBatch({ records: [{ key: s, value: s, headers: [{ key: s, value: s }] }] });
+      const asString = encodeRecordBatch({
+        records: [{ key: s, value: s, headers: [{ key: s, value: s }] }],
+      });
       const b = enc.encode(s);
-      const asBytes = encodeRecordBatch({ records: [{ key: b, value: b, headers: [{ key: s, value: b }] }] });
+      const asBytes = encodeRecordBatch({
+        records: [{ key: b, value: b, headers: [{ key: s, value: b }] }],
+      });
       assert.deepEqual(asString, asBytes, `string of length ${s.length}`);
     }
   });
@@ -100,11 +115,17 @@ describe("encodeRecordBatch()", () => {
 
   test("encodeRecordBatch() refuses magic other than 2 and unsafe timestamp deltas", () => {
     assert.throws(() => encodeRecordBatch({ magic: 1, records: [] }), RangeError);
-    assert.throws(() => encodeRecordBatch({ records: [{ timestampDelta: 2n ** 60n }] }), RangeError);
+    assert.throws(
+      () => encodeRecordBatch({ records: [{ timestampDelta: 2n ** 60n }] }),
+      RangeError,
+    );
   });
 
   test("encodeRecordBatch() with gzip compresses the records section", async () => {
-    const records = Array.from({ length: 200 }, (_, i) => ({ key: `key-${i}`, value: "v".repeat(100) }));
+    const records = Array.from(
+      { length: 200 },
+      (_, i) => ({ key: `key-${i}`, value: "v".repeat(100) }),
+    );
     const plain = encodeRecordBatch({ records }) as Uint8Array;
     const gzipped = await encodeRecordBatch({ attributes: 1, records });
     assert.ok(gzipped.length < plain.length / 5, `${gzipped.length} vs ${plain.length}`);
@@ -148,7 +169,10 @@ describe("decodeRecordBatch()", () => {
     for (const f of fixtures) {
       const b = hex(f.batch);
       for (let n = 0; n < b.length; n++) {
-        await assert.rejects(async () => await decodeRecordBatch(b.subarray(0, n)), KafkaProtocolError);
+        await assert.rejects(
+          async () => await decodeRecordBatch(b.subarray(0, n)),
+          KafkaProtocolError,
+        );
       }
     }
   });
@@ -199,7 +223,10 @@ describe("decodeRecordBatch()", () => {
   });
 
   test("decodeRecordBatch() refuses a gzip batch that expands past maxDecompressedBytes", async () => {
-    const bytes = await encodeRecordBatch({ attributes: 1, records: [{ value: new Uint8Array(1 << 20) }] });
+    const bytes = await encodeRecordBatch({
+      attributes: 1,
+      records: [{ value: new Uint8Array(1 << 20) }],
+    });
     await assert.rejects(
       async () => await decodeRecordBatch(bytes, { maxDecompressedBytes: 1000 }),
       (e) => e instanceof KafkaProtocolError && /exceed 1000 bytes/.test(e.message),
