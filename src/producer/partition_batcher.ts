@@ -155,17 +155,29 @@ export class PartitionBatcher {
    * in a closed batch are rejected with it.
    *
    * @param reason Why.
+   * @returns How many records were rejected and the budget bytes they held.
    */
-  abort(reason: unknown): void {
+  abort(reason: unknown): { records: number; reserved: number } {
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
     this.#closed = true;
+    let records = 0;
+    let reserved = this.#reserved;
     const group = this.#group;
     this.#group = null;
-    if (group !== null) { for (const c of group.completions) c?.reject(reason); }
+    if (group !== null) {
+      for (const c of group.completions) c?.reject(reason);
+      records += group.count;
+      reserved += group.reserved;
+    }
     for (const c of this.#completions) c?.reject(reason);
+    records += this.#completions.length;
     this.#completions = [];
+    this.#timestamps = [];
+    this.#reserved = 0;
+    this.#builder = null;
     this.#writer.abort(reason).catch(() => {});
+    return { records, reserved };
   }
 
   #startLinger(ms: number): void {
@@ -292,6 +304,7 @@ export class PartitionBatcher {
       createdMs,
       attempts: 0,
       baseSequence: -1,
+      producerEpoch: -1,
     });
   }
 }

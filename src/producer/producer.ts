@@ -11,6 +11,7 @@
 import { KafkaClosedError, KafkaDeliveryError, KafkaError } from "../errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { ApiKey } from "../protocol/api.ts";
+import { initProducerIdApi } from "../protocol/init_producer_id.ts";
 import { metadataApi, type MetadataResponse } from "../protocol/metadata.ts";
 import { writeUtf8 } from "../record/utf8.ts";
 import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
@@ -33,7 +34,7 @@ import {
 } from "./options.ts";
 import { PartitionBatcher } from "./partition_batcher.ts";
 import type { ProducerBatch, RecordCompletion } from "./producer_batch.ts";
-import { Sender } from "./sender.ts";
+import { type ProducerIdentity, Sender } from "./sender.ts";
 import { serializeField } from "./serializer.ts";
 import { checkTopicName } from "./topic_name.ts";
 
@@ -140,6 +141,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   #idle: (() => void)[] = [];
   #closed = false;
   #closing: Promise<void> | null = null;
+  #fatal: Error | null = null;
 
   /**
    * @param options The producer options.
@@ -174,11 +176,13 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       retryBackoffMaxMs: o.retryBackoffMaxMs,
       maxRequestBytes: o.maxRequestBytes,
       maxInFlight: o.maxInFlight,
+      initProducerIdentity: o.idempotent ? (current) => this.#initProducerId(current) : undefined,
       now: Date.now,
     }, {
       delivered: (batch, baseOffset, logAppendTime) =>
         this.#settled(batch, null, baseOffset, logAppendTime),
       failed: (batch, error) => this.#settled(batch, error, -1n, -1),
+      fatal: (error) => this.#fail(error),
     });
   }
 
@@ -243,6 +247,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
    * @returns Undefined when buffered at once, else a promise of it.
    */
   append(record: ProducerRecord<K, V>, completion: RecordCompletion): Promise<void> | undefined {
+    if (this.#fatal !== null) throw this.#fatal;
     if (this.#closing !== null) throw new KafkaClosedError(CLOSED_MESSAGE);
     if (record === null || typeof record !== "object") {
       throw new TypeError(
@@ -455,6 +460,46 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
 
   #checkIdle(): void {
     if (this.#outstanding === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
+  }
+
+  /** Gets a producer id (idempotence), or bumps the epoch of the current one (KIP-360). */
+  async #initProducerId(current: ProducerIdentity | null): Promise<ProducerIdentity> {
+    const session = await this.#pool.any();
+    const version = session.versions.get(ApiKey.InitProducerId);
+    if (version === undefined) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
+        message: `broker at ${session.address} has no InitProducerId version this client speaks; set idempotent: false`,
+      });
+    }
+    const bump = current !== null && version >= 3;
+    const response = await session.connection.request(initProducerIdApi, version, {
+      transactionalId: null,
+      // As Java for a producer that is idempotent but not transactional.
+      transactionTimeoutMs: 2147483647,
+      producerId: bump ? current.producerId : -1n,
+      producerEpoch: bump ? current.producerEpoch : -1,
+    });
+    if (response.errorCode !== 0) {
+      throw new KafkaError(response.errorCode, { message: `InitProducerId from broker at ${session.address}` });
+    }
+    return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+  }
+
+  /** Fails the producer for good: every buffered record and every later send fails with `error`. */
+  #fail(error: Error): void {
+    if (this.#fatal !== null) return;
+    this.#fatal = error;
+    for (const list of this.#batchers.values()) {
+      for (const batcher of list) {
+        if (batcher === undefined) continue;
+        const dropped = batcher.abort(error);
+        this.#outstanding -= dropped.records;
+        this.#budget.release(dropped.reserved);
+      }
+    }
+    this.#sender.close(error);
+    this.#checkIdle();
+    this.#budget.failWaiters(error);
   }
 
   async #fetchMetadata(topics: readonly string[]): Promise<MetadataResponse> {

@@ -80,6 +80,8 @@ export interface ProducerBatch {
   readonly createdMs: number;
   /** Attempts made so far. */
   attempts: number;
-  /** The sequence of its first record when idempotent, else -1. */
+  /** The sequence of its first record once assigned (idempotent producers), else -1. */
   baseSequence: number;
+  /** The producer epoch it was stamped with, else -1. */
+  producerEpoch: number;
 }

@@ -1,13 +1,25 @@
 /**
  * The sender drains closed batches to the brokers: one Produce request per broker
- * with the ready batches of the partitions it leads (one batch per partition, up to
- * `maxRequestBytes`), pipelined up to `maxInFlight` per connection. It reads each
- * partition's result, hands delivered batches back with their base offset, retries
- * retriable failures with exponential backoff and jitter until `deliveryTimeoutMs`
- * from the first record's write, and fails the rest with a typed error.
+ * with the ready batches of the partitions it leads (one batch per partition per
+ * request, up to `maxRequestBytes`), pipelined up to `maxInFlight` per connection. It
+ * reads each partition's result, hands delivered batches back with their base offset,
+ * retries retriable failures with exponential backoff and jitter until
+ * `deliveryTimeoutMs` from the first record's write, and fails the rest with a typed
+ * error.
  *
- * Order per partition: one batch of a partition is in flight at a time and a retried
- * batch goes back to the head of its queue, so batches reach the log in write order.
+ * Idempotence (the default, as Java's `enable.idempotence`): the producer gets an id
+ * and epoch (InitProducerId); each batch gets the next sequence number of its
+ * partition when first sent and keeps it across retries, so the broker stores it once.
+ * Up to 5 batches per partition are in flight. A batch that fails retriably waits
+ * until its partition's other in-flight batches are back, then all failed batches are
+ * re-sent in sequence order. When the sequence space can no longer be trusted (a gap
+ * the broker reports with OUT_OF_ORDER_SEQUENCE_NUMBER on the oldest batch,
+ * UNKNOWN_PRODUCER_ID, or a sequenced batch failing for good), sending pauses until
+ * nothing is in flight, the epoch is bumped (KIP-360) and unacknowledged batches are
+ * re-sequenced from 0.
+ *
+ * Without idempotence one batch per partition is in flight, so order still holds; a
+ * retry after a lost response may store a batch twice, as in Java.
  *
  * @module
  */
@@ -16,10 +28,25 @@ import { KafkaError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { produceApi, type ProduceRequest, type ProduceResponse } from "../protocol/produce.ts";
+import { restampRecordBatch } from "../record/record_batch_builder.ts";
 import type { ClusterMetadata } from "../cluster/cluster_metadata.ts";
 import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
 import { KafkaTimeoutError } from "../net/errors.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+
+/** A producer id and epoch. */
+export interface ProducerIdentity {
+  /** The producer id. */
+  readonly producerId: bigint;
+  /** The epoch. */
+  readonly producerEpoch: number;
+}
+
+/**
+ * Gets a producer identity from the cluster: a new one (`current` null) or a bumped
+ * epoch of the current one.
+ */
+export type InitProducerIdentity = (current: ProducerIdentity | null) => Promise<ProducerIdentity>;
 
 /** Options of the {@link Sender}. */
 export interface SenderOptions {
@@ -37,6 +64,8 @@ export interface SenderOptions {
   maxRequestBytes: number;
   /** Requests in flight per connection. */
   maxInFlight: number;
+  /** Gets producer identities; undefined when not idempotent. */
+  initProducerIdentity: InitProducerIdentity | undefined;
   /** The clock (ms). */
   now: () => number;
 }
@@ -47,6 +76,8 @@ export interface BatchOutcome {
   delivered(batch: ProducerBatch, baseOffset: bigint, logAppendTime: number): void;
   /** The batch failed for good. */
   failed(batch: ProducerBatch, error: Error): void;
+  /** The producer cannot go on (fenced, not authorized): everything fails with `error`. */
+  fatal(error: Error): void;
 }
 
 // Errors after which the partition's leader may have moved (Java's InvalidMetadataException).
@@ -61,9 +92,26 @@ const METADATA_ERRORS = new Set<number>([
   ErrorCode.NETWORK_EXCEPTION,
 ]);
 
+// Errors that end an idempotent producer: another producer took its id, or it may not write.
+const FATAL_ERRORS = new Set<number>([
+  ErrorCode.PRODUCER_FENCED,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  31, // CLUSTER_AUTHORIZATION_FAILED
+  53, // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+]);
+
+/** The most batches of one partition in flight with idempotence (the broker dedups 5). */
+const MAX_IN_FLIGHT_PER_PARTITION = 5;
+const SEQUENCE_LIMIT = 0x80000000;
+
 class PartitionQueue {
+  /** Closed batches not in flight, in order (retries at the head). */
   readonly batches: ProducerBatch[] = [];
-  inFlight = 0;
+  /** Batches sent and not answered, in sequence order. */
+  readonly inFlight: ProducerBatch[] = [];
+  /** Batches that failed retriably while others of the partition were in flight. */
+  readonly toRetry: ProducerBatch[] = [];
+  nextSequence = 0;
   retryAtMs = 0;
   constructor(readonly topic: string, readonly partition: number) {}
 }
@@ -81,29 +129,35 @@ export class Sender {
   readonly #outcome: BatchOutcome;
   readonly #queues = new Map<string, PartitionQueue>();
   readonly #connecting = new Set<number>();
+  readonly #perPartition: number;
   #drainScheduled = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
   #pending = 0;
+  #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
   #closed = false;
+  #closeError: Error | null = null;
+  #identity: ProducerIdentity | null = null;
+  #identityPending = false;
+  #bumpNeeded = false;
+  #identityRetryAtMs = 0;
+  #identityFailures = 0;
 
   /**
    * @param metadata Where leaders are looked up.
    * @param pool Connections to brokers.
-   * @param options Timing and sizes.
+   * @param options Timing, sizes and idempotence.
    * @param outcome Called per settled batch.
    */
-  constructor(
-    metadata: ClusterMetadata,
-    pool: BrokerPool,
-    options: SenderOptions,
-    outcome: BatchOutcome,
-  ) {
+  constructor(metadata: ClusterMetadata, pool: BrokerPool, options: SenderOptions, outcome: BatchOutcome) {
     this.#metadata = metadata;
     this.#pool = pool;
     this.#options = options;
     this.#outcome = outcome;
+    this.#perPartition = options.initProducerIdentity === undefined
+      ? 1
+      : Math.min(MAX_IN_FLIGHT_PER_PARTITION, options.maxInFlight);
     metadata.onUpdate(() => this.wake());
     pool.onChange(() => this.wake());
   }
@@ -113,14 +167,23 @@ export class Sender {
     return this.#pending;
   }
 
+  /** The current producer identity (idempotent producers), or null. */
+  get identity(): ProducerIdentity | null {
+    return this.#identity;
+  }
+
   /**
    * Queues a closed batch behind its partition's earlier batches.
    *
    * @param batch The batch.
    */
   enqueue(batch: ProducerBatch): void {
-    this.#queue(batch.topic, batch.partition).batches.push(batch);
     this.#pending++;
+    if (this.#closeError !== null) {
+      this.#settle(batch, this.#closeError);
+      return;
+    }
+    this.#queue(batch.topic, batch.partition).batches.push(batch);
     this.wake();
   }
 
@@ -151,9 +214,11 @@ export class Sender {
    */
   close(error: Error): void {
     this.#closed = true;
+    this.#closeError = error;
     clearTimeout(this.#timer);
     for (const queue of this.#queues.values()) {
-      for (const batch of queue.batches.splice(0)) this.#settle(queue, batch, error, false);
+      for (const batch of queue.batches.splice(0)) this.#settle(batch, error);
+      for (const batch of queue.toRetry.splice(0)) this.#settle(batch, error);
     }
   }
 
@@ -170,22 +235,21 @@ export class Sender {
   #drain(): void {
     if (this.#closed) return;
     const now = this.#options.now();
-    const byLeader = new Map<number, PartitionQueue[]>();
-    let needMetadata = false;
     let nextWakeAt = Infinity;
     for (const queue of this.#queues.values()) {
+      if (queue.inFlight.length === 0 && queue.toRetry.length === 0) this.#expireQueued(queue, now);
       const head = queue.batches[0];
-      if (head === undefined) continue;
-      const expiresAt = head.createdMs + this.#options.deliveryTimeoutMs;
-      if (queue.inFlight === 0 && expiresAt <= now) {
-        this.#expireQueued(queue, now);
-        if (queue.batches.length === 0) continue;
-      }
-      if (queue.inFlight > 0) continue;
-      nextWakeAt = Math.min(
-        nextWakeAt,
-        queue.batches[0]!.createdMs + this.#options.deliveryTimeoutMs,
-      );
+      if (head !== undefined) nextWakeAt = Math.min(nextWakeAt, head.createdMs + this.#options.deliveryTimeoutMs);
+    }
+    if (!this.#identityReady(now)) {
+      this.#wakeAt(Math.min(nextWakeAt, this.#identityRetryAtMs));
+      return;
+    }
+    const byLeader = new Map<number, PartitionQueue[]>();
+    let needMetadata = false;
+    for (const queue of this.#queues.values()) {
+      if (queue.batches.length === 0 || queue.toRetry.length > 0) continue;
+      if (queue.inFlight.length >= this.#perPartition) continue;
       if (queue.retryAtMs > now) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAtMs);
         continue;
@@ -205,11 +269,59 @@ export class Sender {
         this.#connect(nodeId);
         continue;
       }
-      if (session.connection.inFlight >= this.#options.maxInFlight) continue;
-      this.#send(session, queues);
+      // Fill the connection's free request slots, one batch per partition per request.
+      while (session.connection.inFlight < this.#options.maxInFlight) {
+        const ready = queues.filter((q) =>
+          q.batches.length > 0 && q.toRetry.length === 0 && q.inFlight.length < this.#perPartition
+        );
+        if (ready.length === 0) break;
+        this.#send(session, ready);
+      }
     }
     if (needMetadata) this.#metadata.requestUpdate();
     this.#wakeAt(nextWakeAt);
+  }
+
+  /** Whether batches may be sent: the identity is known and no epoch bump is waiting. */
+  #identityReady(now: number): boolean {
+    const init = this.#options.initProducerIdentity;
+    if (init === undefined) return true;
+    if (this.#identity !== null && !this.#bumpNeeded) return true;
+    // A bump waits until nothing is in flight, so no answer arrives for the old epoch.
+    if (this.#identityPending || this.#inFlight > 0 || now < this.#identityRetryAtMs) return false;
+    if (this.#pending === 0 && this.#identity === null) return false; // nothing to send yet
+    this.#identityPending = true;
+    const current = this.#bumpNeeded ? this.#identity : null;
+    init(current).then(
+      (identity) => {
+        this.#identityPending = false;
+        this.#identityFailures = 0;
+        const bumped = this.#identity !== null;
+        this.#identity = identity;
+        this.#bumpNeeded = false;
+        if (bumped) this.#resequence();
+        this.wake();
+      },
+      (error: Error) => {
+        this.#identityPending = false;
+        if ((error as { retriable?: unknown }).retriable === true && !this.#closed) {
+          this.#identityFailures++;
+          this.#identityRetryAtMs = this.#options.now() + this.#backoff(this.#identityFailures);
+          this.wake();
+          return;
+        }
+        this.#outcome.fatal(error);
+      },
+    );
+    return false;
+  }
+
+  /** After an epoch bump: unacknowledged batches get new sequences from 0, in order. */
+  #resequence(): void {
+    for (const queue of this.#queues.values()) {
+      queue.nextSequence = 0;
+      for (const batch of queue.batches) batch.baseSequence = -1;
+    }
   }
 
   #wakeAt(at: number): void {
@@ -242,13 +354,9 @@ export class Sender {
 
   #send(session: BrokerSession, queues: PartitionQueue[]): void {
     let version = session.versions.get(ApiKey.Produce)!;
+    const identity = this.#identity;
     const sent: Sent[] = [];
-    const topics = new Map<
-      string,
-      ProduceRequest["topicData"][number] & {
-        partitionData: { index: number; records: Uint8Array }[];
-      }
-    >();
+    const topics = new Map<string, { name: string; topicId?: Uint8Array; partitionData: { index: number; records: Uint8Array }[] }>();
     let bytes = 0;
     for (const queue of queues) {
       const batch = queue.batches[0]!;
@@ -256,13 +364,21 @@ export class Sender {
       if (sent.length > 0 && bytes + batch.bytes.length > this.#options.maxRequestBytes) continue;
       bytes += batch.bytes.length;
       queue.batches.shift();
-      queue.inFlight++;
+      if (identity !== null && (batch.baseSequence < 0 || batch.producerEpoch !== identity.producerEpoch)) {
+        if (batch.baseSequence < 0) {
+          batch.baseSequence = queue.nextSequence;
+          queue.nextSequence = (queue.nextSequence + batch.count) % SEQUENCE_LIMIT;
+        }
+        batch.producerEpoch = identity.producerEpoch;
+        restampRecordBatch(batch.bytes, identity.producerId, identity.producerEpoch, batch.baseSequence);
+      }
+      queue.inFlight.push(batch);
+      this.#inFlight++;
       batch.attempts++;
       sent.push({ batch, queue });
       let topic = topics.get(queue.topic);
       if (topic === undefined) {
-        const info = this.#metadata.topic(queue.topic);
-        const topicId = info?.topicId;
+        const topicId = this.#metadata.topic(queue.topic)?.topicId;
         topic = { name: queue.topic, partitionData: [] };
         if (topicId !== undefined && topicId.some((b) => b !== 0)) topic.topicId = topicId;
         topics.set(queue.topic, topic);
@@ -286,14 +402,11 @@ export class Sender {
 
   #onResponse(sent: readonly Sent[], response: ProduceResponse | null): void {
     if (response === null) {
-      for (const { batch, queue } of sent) this.#deliver(queue, batch, -1n, -1);
+      for (const { batch, queue } of sent) this.#done(queue, batch, null, -1n, -1);
       this.wake();
       return;
     }
-    const results = new Map<
-      string,
-      ProduceResponse["responses"][number]["partitionResponses"][number]
-    >();
+    const results = new Map<string, ProduceResponse["responses"][number]["partitionResponses"][number]>();
     const names = new Map<string, string>();
     for (const { batch } of sent) {
       const id = this.#metadata.topic(batch.topic)?.topicId;
@@ -307,7 +420,7 @@ export class Sender {
     for (const { batch, queue } of sent) {
       const result = results.get(`${batch.partition}:${batch.topic}`);
       if (result === undefined) {
-        this.#retryOrFail(
+        this.#failed(
           queue,
           batch,
           new KafkaError(ErrorCode.NETWORK_EXCEPTION, {
@@ -320,16 +433,19 @@ export class Sender {
       }
       const code = result.errorCode;
       if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-        this.#deliver(queue, batch, result.baseOffset, Number(result.logAppendTimeMs));
+        this.#done(queue, batch, null, result.baseOffset, Number(result.logAppendTimeMs));
         continue;
       }
-      const error = new KafkaError(code, {
-        topic: batch.topic,
-        partition: batch.partition,
-        ...(result.errorMessage ? { message: result.errorMessage } : {}),
-      });
       if (METADATA_ERRORS.has(code)) refresh = true;
-      this.#retryOrFail(queue, batch, error);
+      this.#failed(
+        queue,
+        batch,
+        new KafkaError(code, {
+          topic: batch.topic,
+          partition: batch.partition,
+          ...(result.errorMessage ? { message: result.errorMessage } : {}),
+        }),
+      );
     }
     if (refresh) this.#metadata.requestUpdate();
     this.wake();
@@ -337,24 +453,36 @@ export class Sender {
 
   #onRequestError(sent: readonly Sent[], error: unknown): void {
     const cause = error instanceof Error ? error : new Error(String(error));
-    for (const { batch, queue } of sent) this.#retryOrFail(queue, batch, cause);
+    for (const { batch, queue } of sent) this.#failed(queue, batch, cause);
     // A lost connection or a timeout may mean the leader moved.
     this.#metadata.requestUpdate();
     this.wake();
   }
 
-  #retryOrFail(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
-    queue.inFlight--;
-    const retriable = (error as { retriable?: unknown }).retriable === true;
+  /** Decides what a failed attempt leads to: a retry, an epoch bump, or failure. */
+  #failed(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
+    const code = error instanceof KafkaError ? error.code : -1;
+    const idempotent = this.#identity !== null;
+    if (idempotent && FATAL_ERRORS.has(code)) {
+      this.#done(queue, batch, error, -1n, -1);
+      this.#outcome.fatal(error);
+      return;
+    }
+    let retriable = (error as { retriable?: unknown }).retriable === true;
+    if (idempotent && (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID)) {
+      // Out of order behind an earlier failed batch: resent after it. The oldest batch
+      // itself out of order, or the broker no longer knowing us: new epoch, new sequences.
+      const oldest = queue.inFlight[0] === batch && queue.toRetry.length === 0;
+      if (oldest || code === ErrorCode.UNKNOWN_PRODUCER_ID) this.#bumpNeeded = true;
+      retriable = true;
+    }
     const now = this.#options.now();
-    const backoff = Math.min(
-      this.#options.retryBackoffMaxMs,
-      this.#options.retryBackoffMs * 2 ** Math.max(0, batch.attempts - 1),
-    ) * (0.8 + Math.random() * 0.4);
-    const deadline = batch.createdMs + this.#options.deliveryTimeoutMs;
-    if (retriable && !this.#closed && now + backoff < deadline) {
-      queue.batches.unshift(batch);
-      queue.retryAtMs = now + backoff;
+    const backoff = this.#backoff(batch.attempts);
+    if (retriable && !this.#closed && now + backoff < batch.createdMs + this.#options.deliveryTimeoutMs) {
+      this.#removeInFlight(queue, batch);
+      queue.toRetry.push(batch);
+      queue.retryAtMs = Math.max(queue.retryAtMs, now + backoff);
+      this.#releaseRetries(queue);
       return;
     }
     const final = retriable
@@ -363,7 +491,29 @@ export class Sender {
         { cause: error },
       )
       : error;
-    this.#settle(queue, batch, final, false);
+    this.#done(queue, batch, final, -1n, -1);
+  }
+
+  /** Once a partition has nothing in flight, its failed batches go back first, in sequence order. */
+  #releaseRetries(queue: PartitionQueue): void {
+    if (queue.inFlight.length > 0 || queue.toRetry.length === 0) return;
+    queue.toRetry.sort((a, b) => a.baseSequence - b.baseSequence);
+    queue.batches.unshift(...queue.toRetry.splice(0));
+  }
+
+  #removeInFlight(queue: PartitionQueue, batch: ProducerBatch): void {
+    const i = queue.inFlight.indexOf(batch);
+    if (i >= 0) {
+      queue.inFlight.splice(i, 1);
+      this.#inFlight--;
+    }
+  }
+
+  #backoff(attempts: number): number {
+    return Math.min(
+      this.#options.retryBackoffMaxMs,
+      this.#options.retryBackoffMs * 2 ** Math.max(0, attempts - 1),
+    ) * (0.8 + Math.random() * 0.4);
   }
 
   #expireQueued(queue: PartitionQueue, now: number): void {
@@ -374,40 +524,30 @@ export class Sender {
       queue.batches.shift();
       const leader = this.#metadata.topic(batch.topic)?.leaders[batch.partition] ?? -1;
       this.#settle(
-        queue,
         batch,
         new KafkaTimeoutError(
           `Expiring ${batch.count} record(s) for ${batch.topic}-${batch.partition}: ${age} ms has passed since batch creation (deliveryTimeoutMs ${this.#options.deliveryTimeoutMs})${
             leader < 0 ? "; the partition has no known leader" : ""
           }`,
         ),
-        false,
       );
+      // A sequenced batch given up leaves a gap the broker would refuse: new epoch.
+      if (batch.baseSequence >= 0) this.#bumpNeeded = true;
     }
   }
 
-  #deliver(
-    queue: PartitionQueue,
-    batch: ProducerBatch,
-    baseOffset: bigint,
-    logAppendTime: number,
-  ): void {
-    queue.inFlight--;
-    this.#settle(queue, batch, null, true, baseOffset, logAppendTime);
+  #done(queue: PartitionQueue, batch: ProducerBatch, error: Error | null, baseOffset: bigint, logAppendTime: number): void {
+    this.#removeInFlight(queue, batch);
+    if (error !== null && batch.baseSequence >= 0) this.#bumpNeeded = true;
+    this.#settle(batch, error, baseOffset, logAppendTime);
+    this.#releaseRetries(queue);
   }
 
-  #settle(
-    _queue: PartitionQueue,
-    batch: ProducerBatch,
-    error: Error | null,
-    ok: boolean,
-    baseOffset = -1n,
-    logAppendTime = -1,
-  ): void {
+  #settle(batch: ProducerBatch, error: Error | null, baseOffset = -1n, logAppendTime = -1): void {
     this.#pending--;
-    if (ok) this.#outcome.delivered(batch, baseOffset, logAppendTime);
-    else this.#outcome.failed(batch, error!);
-    if (this.#pending === 0) { for (const resolve of this.#idleWaiters.splice(0)) resolve(); }
+    if (error === null) this.#outcome.delivered(batch, baseOffset, logAppendTime);
+    else this.#outcome.failed(batch, error);
+    if (this.#pending === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 }
 
