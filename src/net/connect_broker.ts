@@ -1,0 +1,180 @@
+/**
+ * Opening a {@linkcode Connection} to a broker: the runtime's sockets or the user's
+ * `connect` function, a connect timeout, and errors that name the broker.
+ *
+ * @module
+ */
+
+import { Connection, type ConnectionOptions, type Timers } from "./connection.ts";
+import { defaultConnect } from "./default_connect.ts";
+import { KafkaConnectionError } from "./errors.ts";
+import type { ConnectFunction, TlsOptions, Transport } from "./transport.ts";
+
+/** Options of {@linkcode connectBroker}. */
+export interface ConnectBrokerOptions extends ConnectionOptions {
+  /** The broker's host name or IP address. */
+  host: string;
+  /** The broker's port. */
+  port: number;
+  /**
+   * Whether to use TLS, and how.
+   *
+   * @default {false}
+   */
+  tls?: boolean | TlsOptions;
+  /**
+   * Opens the transport, instead of the runtime's sockets.
+   *
+   * @default {defaultConnect}
+   */
+  connect?: ConnectFunction;
+  /**
+   * How long opening the connection (TCP and TLS handshakes) may take. Java's
+   * `socket.connection.setup.timeout.ms`. `Infinity` disables it.
+   *
+   * @default {10000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Aborts the attempt; the promise rejects with the signal's reason.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Longer delays overflow the runtimes' timers (and fire at once): treated as no timeout. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Short descriptions of the usual socket errors, by Node-style code or Deno error name. */
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ConnectionRefused: "connection refused",
+  ECONNRESET: "connection reset",
+  ConnectionReset: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found (temporary DNS failure)",
+  ETIMEDOUT: "timed out",
+  TimedOut: "timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EADDRNOTAVAIL: "address not available",
+  AddrNotAvailable: "address not available",
+};
+
+/**
+ * Formats a broker address as `host:port`, bracketing IPv6 literals.
+ *
+ * @param host The host name or IP address.
+ * @param port The port.
+ * @returns The address, e.g. `127.0.0.1:9092` or `[::1]:9092`.
+ *
+ * @example Formatting addresses
+ * ```ts
+ * import { formatAddress } from "./connect_broker.ts";
+ *
+ * console.log(formatAddress("::1", 9092)); // "[::1]:9092"
+ * ```
+ */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Connects to a broker and wraps the transport in a {@linkcode Connection}.
+ *
+ * The connection's `address` (named in its errors) defaults to `host:port`.
+ *
+ * Fails with a {@linkcode KafkaConnectionError} naming the broker, e.g. "Cannot
+ * connect to broker at 127.0.0.1:9092: connection refused", when the connection
+ * cannot be opened within `connectTimeoutMs`; with the signal's reason when aborted.
+ *
+ * @param options The broker, TLS settings, connect function, timeouts and the
+ * connection's options.
+ * @returns The open connection.
+ *
+ * @example Connecting with a custom transport
+ * ```ts ignore
+ * import { connectBroker } from "@webstream/kafka";
+ *
+ * const connection = await connectBroker({
+ *   host: "broker-1.internal",
+ *   port: 9093,
+ *   tls: { serverName: "kafka.internal" },
+ *   connectTimeoutMs: 5_000,
+ * });
+ * connection.close();
+ * ```
+ */
+export async function connectBroker(options: ConnectBrokerOptions): Promise<Connection> {
+  const { host, port, tls, signal } = options;
+  const connect = options.connect ?? defaultConnect;
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const timers: Timers = options.timers ?? {
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+  const address = options.address ?? formatAddress(host, port);
+  if (!(timeoutMs > 0)) {
+    throw new RangeError(
+      `Cannot connect to broker at ${address} as connectTimeoutMs must be a positive number: current value is ${timeoutMs}`,
+    );
+  }
+  signal?.throwIfAborted();
+
+  // One signal for the attempt: aborted by the caller's signal or by the timeout.
+  const attempt = new AbortController();
+  let timedOut = false;
+  let settle!: (error: unknown) => void;
+  const stopped = new Promise<never>((_, reject) => settle = reject);
+  const onAbort = (): void => {
+    attempt.abort(signal?.reason);
+    settle(signal?.reason);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = timeoutMs > MAX_TIMER_MS ? undefined : timers.setTimeout(() => {
+    timedOut = true;
+    const error = new KafkaConnectionError(
+      `Cannot connect to broker at ${address}: timed out after ${timeoutMs} ms`,
+      { address },
+    );
+    attempt.abort(error);
+    settle(error);
+  }, timeoutMs);
+
+  let connecting: Promise<Transport>;
+  try {
+    connecting = connect({
+      host,
+      port,
+      signal: attempt.signal,
+      ...(tls === undefined ? {} : { tls }),
+    });
+  } catch (error) {
+    connecting = Promise.reject(error);
+  }
+  let transport: Transport;
+  try {
+    transport = await Promise.race([connecting, stopped]);
+  } catch (error) {
+    // A transport that still arrives after a timeout or an abort is closed at once.
+    connecting.then((late) => late.close(), () => {});
+    if (timedOut || signal?.aborted) throw error;
+    throw new KafkaConnectionError(`Cannot connect to broker at ${address}: ${reason(error)}`, {
+      address,
+      cause: error,
+    });
+  } finally {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+  return new Connection(transport, { ...options, address, timers });
+}
+
+function reason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === "string" ? REASONS[code] : undefined) ?? REASONS[error.name] ??
+    error.message;
+}

@@ -1,0 +1,121 @@
+/**
+ * The Deno adapter: a {@linkcode Transport} over `Deno.connect` (and `Deno.startTls`
+ * for TLS). This is the only file of the package that uses `Deno.*`.
+ *
+ * @module
+ */
+
+import type { ConnectOptions, Transport } from "./transport.ts";
+
+/** Bytes asked for per read. */
+const READ_SIZE = 64 * 1024;
+/** Reads smaller than this are copied out so the read buffer can be reused. */
+const COPY_BELOW = 8 * 1024;
+
+class DenoTransport implements Transport {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly closed: Promise<void>;
+  readonly #conn: Deno.Conn;
+  #isClosed = false;
+  #release!: () => void;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.closed = new Promise((resolve) => this.#release = resolve);
+    let buffer: Uint8Array | undefined;
+    this.readable = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        buffer ??= new Uint8Array(READ_SIZE);
+        let n: number | null;
+        try {
+          n = await conn.read(buffer);
+        } catch (error) {
+          if (this.#isClosed) {
+            safely(() => controller.close());
+          } else {
+            this.close();
+            safely(() => controller.error(error));
+          }
+          return;
+        }
+        if (n === null) {
+          this.close();
+          safely(() => controller.close());
+        } else if (n < COPY_BELOW) {
+          controller.enqueue(buffer.slice(0, n));
+        } else {
+          controller.enqueue(buffer.subarray(0, n));
+          buffer = undefined;
+        }
+      },
+      cancel: () => this.close(),
+    });
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      if (this.#isClosed) throw new Error("Cannot write to the socket as it is closed");
+      offset += await this.#conn.write(offset === 0 ? bytes : bytes.subarray(offset));
+    }
+  }
+
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    safely(() => this.#conn.close());
+    this.#release();
+  }
+}
+
+function safely(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Already closed or errored: nothing left to release.
+  }
+}
+
+/**
+ * Opens a TCP (or TLS) connection with Deno's sockets, with `TCP_NODELAY` set.
+ *
+ * @param options The broker's host and port, TLS settings and an abort signal.
+ * @returns The connected transport.
+ *
+ * @example Connecting to a local broker
+ * ```ts ignore
+ * import { connectDeno } from "./deno_transport.ts";
+ *
+ * const transport = await connectDeno({ host: "127.0.0.1", port: 9092 });
+ * transport.close();
+ * ```
+ */
+export async function connectDeno(options: ConnectOptions): Promise<Transport> {
+  const { host, port, tls, signal } = options;
+  const tcp = await Deno.connect(
+    signal === undefined ? { hostname: host, port } : { hostname: host, port, signal },
+  );
+  tcp.setNoDelay(true);
+  if (!tls) return new DenoTransport(tcp);
+
+  const { caCerts, serverName } = tls === true ? {} : tls;
+  // Deno.startTls takes no signal: closing the socket is what aborts the handshake.
+  let current: Deno.Conn = tcp;
+  const abort = (): void => safely(() => current.close());
+  signal?.addEventListener("abort", abort, { once: true });
+  try {
+    const conn = await Deno.startTls(tcp, {
+      hostname: serverName ?? host,
+      ...(caCerts === undefined ? {} : { caCerts }),
+    });
+    current = conn;
+    // The handshake is lazy: run it now, so a bad certificate fails the connect.
+    await conn.handshake();
+    return new DenoTransport(conn);
+  } catch (error) {
+    safely(() => current.close());
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    signal?.removeEventListener("abort", abort);
+  }
+}
