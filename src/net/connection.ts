@@ -128,6 +128,8 @@ export interface RequestOptions {
 const DEFAULT_MAX_IN_FLIGHT = 5;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+/** Request buffers kept for reuse per connection. */
+const MAX_SPARE_WRITERS = 2;
 /** Longer delays overflow the runtimes' timers (and fire at once): treated as no timeout. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -182,7 +184,10 @@ export class Connection {
   /** Requests waiting for an in-flight slot, in call order. */
   readonly #waiting: Entry[] = [];
   /** Frames encoded and not yet handed to the transport, with their request. */
-  readonly #writeQueue: { entry: Entry; bytes: Uint8Array }[] = [];
+  readonly #writeQueue: { entry: Entry; bytes: Uint8Array; writer: Writer }[] = [];
+  // Request buffers are reused once written (transports are done with a chunk when
+  // write() resolves), so a stream of Produce requests does not allocate one each.
+  readonly #spareWriters: Writer[] = [];
   #inFlight = 0;
   #writing = false;
   /** The size of the last request of each API key: the next one's initial buffer size. */
@@ -412,7 +417,8 @@ export class Connection {
     entry.correlationId = correlationId;
 
     const { api, version } = entry;
-    const w = new Writer(this.#sizeHints.get(api.key));
+    const w = this.#spareWriters.pop() ?? new Writer(this.#sizeHints.get(api.key));
+    w.reset();
     const sizeAt = w.reserve(4);
     try {
       writeRequestHeader(
@@ -431,7 +437,7 @@ export class Connection {
     w.patchInt32(sizeAt, w.length - 4);
     this.#sizeHints.set(api.key, w.length);
     if (entry.expectResponse) this.#pending.push(entry);
-    this.#writeQueue.push({ entry, bytes: w.bytes() });
+    this.#writeQueue.push({ entry, bytes: w.bytes(), writer: w });
     if (!this.#writing) void this.#writeLoop();
   }
 
@@ -447,6 +453,7 @@ export class Connection {
           this.#lost("while writing a request", error);
           return;
         }
+        if (this.#spareWriters.length < MAX_SPARE_WRITERS) this.#spareWriters.push(item.writer);
         if (!item.entry.expectResponse) this.#settle(item.entry, true, undefined);
       }
     } finally {

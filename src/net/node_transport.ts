@@ -17,7 +17,6 @@ class NodeTransport implements Transport {
   readonly readable: ReadableStream<Uint8Array>;
   readonly closed: Promise<void>;
   readonly #socket: net.Socket;
-  #drain: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -31,21 +30,13 @@ class NodeTransport implements Transport {
         });
         socket.once("end", () => safely(() => controller.close()));
         socket.once("error", (error) => safely(() => controller.error(error)));
-        socket.once("close", () => {
-          safely(() => controller.close());
-          this.#drain?.reject(new Error("Cannot write to the socket as it is closed"));
-          this.#drain = undefined;
-        });
+        socket.once("close", () => safely(() => controller.close()));
       },
       pull: () => {
         if (socket.isPaused()) socket.resume();
       },
       cancel: () => this.close(),
     }, { highWaterMark: READ_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength });
-    socket.on("drain", () => {
-      this.#drain?.resolve();
-      this.#drain = undefined;
-    });
   }
 
   write(bytes: Uint8Array): Promise<void> {
@@ -53,9 +44,11 @@ class NodeTransport implements Transport {
     if (socket.destroyed || !socket.writable) {
       return Promise.reject(new Error("Cannot write to the socket as it is closed"));
     }
-    // Past the socket's high-water mark, wait for `drain` before taking more.
-    if (socket.write(bytes)) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#drain = { resolve, reject });
+    // Resolve once Node has flushed the chunk to the kernel (its write callback), not
+    // when it merely queued it: callers may reuse the buffer afterwards.
+    return new Promise((resolve, reject) => {
+      socket.write(bytes, (error) => error ? reject(error) : resolve());
+    });
   }
 
   close(): void {

@@ -285,7 +285,10 @@ export class PartitionBatcher {
     let bytes = compression === 0
       ? builder.finish(header)
       : builder.finish(header, await compressionCodec(compression).compress(builder.records()));
-    this.#capacity = Math.min(this.#options.batchBytes, Math.max(1024, Math.ceil(builder.size * 1.25)));
+    this.#capacity = Math.min(
+      this.#options.batchBytes,
+      Math.max(1024, Math.ceil(builder.size * 1.25)),
+    );
     // A batch using under half its buffer keeps only what it uses until acknowledged.
     if (bytes.length < bytes.buffer.byteLength / 2) {
       const used = bytes.slice();

@@ -468,7 +468,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     const version = session.versions.get(ApiKey.InitProducerId);
     if (version === undefined) {
       throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
-        message: `broker at ${session.address} has no InitProducerId version this client speaks; set idempotent: false`,
+        message:
+          `broker at ${session.address} has no InitProducerId version this client speaks; set idempotent: false`,
       });
     }
     const bump = current !== null && version >= 3;
@@ -480,7 +481,9 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       producerEpoch: bump ? current.producerEpoch : -1,
     });
     if (response.errorCode !== 0) {
-      throw new KafkaError(response.errorCode, { message: `InitProducerId from broker at ${session.address}` });
+      throw new KafkaError(response.errorCode, {
+        message: `InitProducerId from broker at ${session.address}`,
+      });
     }
     return { producerId: response.producerId, producerEpoch: response.producerEpoch };
   }

@@ -150,7 +150,12 @@ export class Sender {
    * @param options Timing, sizes and idempotence.
    * @param outcome Called per settled batch.
    */
-  constructor(metadata: ClusterMetadata, pool: BrokerPool, options: SenderOptions, outcome: BatchOutcome) {
+  constructor(
+    metadata: ClusterMetadata,
+    pool: BrokerPool,
+    options: SenderOptions,
+    outcome: BatchOutcome,
+  ) {
     this.#metadata = metadata;
     this.#pool = pool;
     this.#options = options;
@@ -239,7 +244,9 @@ export class Sender {
     for (const queue of this.#queues.values()) {
       if (queue.inFlight.length === 0 && queue.toRetry.length === 0) this.#expireQueued(queue, now);
       const head = queue.batches[0];
-      if (head !== undefined) nextWakeAt = Math.min(nextWakeAt, head.createdMs + this.#options.deliveryTimeoutMs);
+      if (head !== undefined) {
+        nextWakeAt = Math.min(nextWakeAt, head.createdMs + this.#options.deliveryTimeoutMs);
+      }
     }
     if (!this.#identityReady(now)) {
       this.#wakeAt(Math.min(nextWakeAt, this.#identityRetryAtMs));
@@ -356,7 +363,14 @@ export class Sender {
     let version = session.versions.get(ApiKey.Produce)!;
     const identity = this.#identity;
     const sent: Sent[] = [];
-    const topics = new Map<string, { name: string; topicId?: Uint8Array; partitionData: { index: number; records: Uint8Array }[] }>();
+    const topics = new Map<
+      string,
+      {
+        name: string;
+        topicId?: Uint8Array;
+        partitionData: { index: number; records: Uint8Array }[];
+      }
+    >();
     let bytes = 0;
     for (const queue of queues) {
       const batch = queue.batches[0]!;
@@ -364,13 +378,21 @@ export class Sender {
       if (sent.length > 0 && bytes + batch.bytes.length > this.#options.maxRequestBytes) continue;
       bytes += batch.bytes.length;
       queue.batches.shift();
-      if (identity !== null && (batch.baseSequence < 0 || batch.producerEpoch !== identity.producerEpoch)) {
+      if (
+        identity !== null &&
+        (batch.baseSequence < 0 || batch.producerEpoch !== identity.producerEpoch)
+      ) {
         if (batch.baseSequence < 0) {
           batch.baseSequence = queue.nextSequence;
           queue.nextSequence = (queue.nextSequence + batch.count) % SEQUENCE_LIMIT;
         }
         batch.producerEpoch = identity.producerEpoch;
-        restampRecordBatch(batch.bytes, identity.producerId, identity.producerEpoch, batch.baseSequence);
+        restampRecordBatch(
+          batch.bytes,
+          identity.producerId,
+          identity.producerEpoch,
+          batch.baseSequence,
+        );
       }
       queue.inFlight.push(batch);
       this.#inFlight++;
@@ -406,7 +428,10 @@ export class Sender {
       this.wake();
       return;
     }
-    const results = new Map<string, ProduceResponse["responses"][number]["partitionResponses"][number]>();
+    const results = new Map<
+      string,
+      ProduceResponse["responses"][number]["partitionResponses"][number]
+    >();
     const names = new Map<string, string>();
     for (const { batch } of sent) {
       const id = this.#metadata.topic(batch.topic)?.topicId;
@@ -469,7 +494,10 @@ export class Sender {
       return;
     }
     let retriable = (error as { retriable?: unknown }).retriable === true;
-    if (idempotent && (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID)) {
+    if (
+      idempotent &&
+      (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID)
+    ) {
       // Out of order behind an earlier failed batch: resent after it. The oldest batch
       // itself out of order, or the broker no longer knowing us: new epoch, new sequences.
       const oldest = queue.inFlight[0] === batch && queue.toRetry.length === 0;
@@ -478,7 +506,10 @@ export class Sender {
     }
     const now = this.#options.now();
     const backoff = this.#backoff(batch.attempts);
-    if (retriable && !this.#closed && now + backoff < batch.createdMs + this.#options.deliveryTimeoutMs) {
+    if (
+      retriable && !this.#closed &&
+      now + backoff < batch.createdMs + this.#options.deliveryTimeoutMs
+    ) {
       this.#removeInFlight(queue, batch);
       queue.toRetry.push(batch);
       queue.retryAtMs = Math.max(queue.retryAtMs, now + backoff);
@@ -536,7 +567,13 @@ export class Sender {
     }
   }
 
-  #done(queue: PartitionQueue, batch: ProducerBatch, error: Error | null, baseOffset: bigint, logAppendTime: number): void {
+  #done(
+    queue: PartitionQueue,
+    batch: ProducerBatch,
+    error: Error | null,
+    baseOffset: bigint,
+    logAppendTime: number,
+  ): void {
     this.#removeInFlight(queue, batch);
     if (error !== null && batch.baseSequence >= 0) this.#bumpNeeded = true;
     this.#settle(batch, error, baseOffset, logAppendTime);
@@ -547,7 +584,7 @@ export class Sender {
     this.#pending--;
     if (error === null) this.#outcome.delivered(batch, baseOffset, logAppendTime);
     else this.#outcome.failed(batch, error);
-    if (this.#pending === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    if (this.#pending === 0) { for (const resolve of this.#idleWaiters.splice(0)) resolve(); }
   }
 }
 

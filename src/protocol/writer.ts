@@ -60,12 +60,22 @@ export class Writer {
   ensure(n: number): void {
     const need = this.#pos + n;
     if (need <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
-    while (size < need) size *= 2;
+    // Double for small steps; a large step (a whole record batch) gets exactly its size.
+    const size = Math.max(need, this.#buf.length * 2);
     const next = new Uint8Array(size);
     next.set(this.#buf.subarray(0, this.#pos));
     this.#buf = next;
     this.#view = new DataView(next.buffer);
+  }
+
+  /** Empties the writer, keeping its buffer for reuse. */
+  reset(): void {
+    this.#pos = 0;
+  }
+
+  /** The size of the writer's buffer. */
+  get capacity(): number {
+    return this.#buf.length;
   }
 
   /**
