@@ -15,7 +15,12 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { kafkaSink, type ProducerRecord } from "../mod.ts";
 import { startMockCluster } from "../tests/mock/mock_cluster.ts";
-import { bootstrapServers, createTopic, ensureCluster, uniqueTopic } from "../tests/kafka/cluster.ts";
+import {
+  bootstrapServers,
+  createTopic,
+  ensureCluster,
+  uniqueTopic,
+} from "../tests/kafka/cluster.ts";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
