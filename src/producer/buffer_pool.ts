@@ -1,51 +1,71 @@
 /**
- * Reuses full-size batch buffers, as the Java producer's `BufferPool` does: a batch
- * that filled `batchBytes` gives its buffer back once acknowledged, and the next
- * batch writes into it. Without it a bulk stream allocates (and the collector later
- * frees) one `batchBytes` buffer per batch, and peak memory follows the garbage
- * collector's lag instead of `bufferBytes`.
+ * Reuses batch buffers, as the Java producer's `BufferPool` does, in power-of-two
+ * sizes from 1 KiB up to `batchBytes`. A batch takes a buffer sized for what its
+ * partition recently sent and gives it back once acknowledged; the next batch writes
+ * into it. Without it a stream allocates (and the collector later frees) one buffer
+ * per batch, and peak memory follows the garbage collector's lag instead of
+ * `bufferBytes`. A buffer is at most twice the batch it holds.
  *
  * @module
  */
 
-/** A free list of equally sized buffers. */
+const MIN_SIZE = 1024;
+
+/** Free lists of buffers by power-of-two size. */
 export class BufferPool {
-  readonly #size: number;
-  readonly #maxFree: number;
-  readonly #free: Uint8Array[] = [];
+  readonly #maxSize: number;
+  readonly #maxFreeBytes: number;
+  readonly #free = new Map<number, Uint8Array[]>();
+  #freeBytes = 0;
 
   /**
-   * @param size The size of the pooled buffers (`batchBytes`).
+   * @param maxSize The largest pooled size (`batchBytes`, rounded up to a power of two).
    * @param maxFreeBytes The most bytes kept free in the pool.
    */
-  constructor(size: number, maxFreeBytes: number) {
-    this.#size = size;
-    this.#maxFree = Math.floor(maxFreeBytes / size);
-  }
-
-  /** The size of the pooled buffers. */
-  get size(): number {
-    return this.#size;
+  constructor(maxSize: number, maxFreeBytes: number) {
+    this.#maxSize = BufferPool.bucket(maxSize);
+    this.#maxFreeBytes = maxFreeBytes;
   }
 
   /**
-   * A buffer of the pool's size: a free one, or a new one.
+   * The pooled size that holds `size` bytes: the next power of two, at least 1 KiB.
    *
-   * @returns The buffer.
+   * @param size Bytes needed.
+   * @returns The bucket size.
    */
-  take(): Uint8Array {
-    return this.#free.pop() ?? new Uint8Array(this.#size);
+  static bucket(size: number): number {
+    return size <= MIN_SIZE ? MIN_SIZE : 2 ** Math.ceil(Math.log2(size));
   }
 
   /**
-   * Returns the buffer behind `bytes` to the pool if it is one of the pool's size
-   * and the pool has room; anything else is left to the garbage collector.
+   * A buffer of at least `size` bytes: a free one of its bucket, or a new one.
+   *
+   * @param size Bytes needed.
+   * @returns The buffer (its length is the bucket size).
+   */
+  take(size: number): Uint8Array {
+    const bucket = BufferPool.bucket(Math.min(size, this.#maxSize));
+    const reused = this.#free.get(bucket)?.pop();
+    if (reused !== undefined) {
+      this.#freeBytes -= bucket;
+      return reused;
+    }
+    return new Uint8Array(bucket);
+  }
+
+  /**
+   * Returns the buffer behind `bytes` if it is a whole pooled-size buffer and the pool
+   * has room; anything else is left to the garbage collector.
    *
    * @param bytes A view of the buffer; nothing may use it afterwards.
    */
   give(bytes: Uint8Array): void {
-    if (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== this.#size) return;
-    if (this.#free.length >= this.#maxFree) return;
-    this.#free.push(new Uint8Array(bytes.buffer as ArrayBuffer));
+    const size = bytes.buffer.byteLength;
+    if (bytes.byteOffset !== 0 || size > this.#maxSize || size !== BufferPool.bucket(size)) return;
+    if (this.#freeBytes + size > this.#maxFreeBytes) return;
+    let list = this.#free.get(size);
+    if (list === undefined) this.#free.set(size, list = []);
+    list.push(new Uint8Array(bytes.buffer as ArrayBuffer));
+    this.#freeBytes += size;
   }
 }

@@ -229,10 +229,7 @@ export class PartitionBatcher {
         }
       }
       if (builder === null) {
-        const { pool } = this.#options;
-        builder = this.#builder = new RecordBatchBuilder(
-          this.#capacity >= pool.size ? pool.take() : this.#capacity,
-        );
+        builder = this.#builder = new RecordBatchBuilder(this.#options.pool.take(this.#capacity));
         this.#baseTimestamp = timestamp;
         this.#maxTimestamp = timestamp;
         this.#createdMs = group.firstMs;
@@ -282,19 +279,12 @@ export class PartitionBatcher {
     this.#timestamps = [];
     this.#completions = [];
     this.#reserved = 0;
-    let bytes = compression === 0
+    const bytes = compression === 0
       ? builder.finish(header)
       : builder.finish(header, await compressionCodec(compression).compress(builder.records()));
-    this.#capacity = Math.min(
-      this.#options.batchBytes,
-      Math.max(1024, Math.ceil(builder.size * 1.25)),
-    );
-    // A batch using under half its buffer keeps only what it uses until acknowledged.
-    if (bytes.length < bytes.buffer.byteLength / 2) {
-      const used = bytes.slice();
-      this.#options.pool.give(bytes);
-      bytes = used;
-    }
+    // The next batch's buffer is sized from this one (the pool rounds it up to a power of
+    // two): a partition that sees a few records per linger does not hold batchBytes each.
+    this.#capacity = Math.min(this.#options.batchBytes, Math.ceil(builder.size * 1.25));
     controller.enqueue({
       topic: this.topic,
       partition: this.partition,

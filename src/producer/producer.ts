@@ -580,16 +580,17 @@ export function createSink<K, V>(
   };
   return new WritableStream<ProducerRecord<K, V>>({
     write: (record): Promise<void> | undefined => {
-      if (completion.failed > 0) return failWith(completion.error()!);
+      if (completion.failed > 0) return finishThen(() => completion.error()!);
       let waiting: Promise<void> | undefined;
       try {
         waiting = producer.append(record, completion);
       } catch (error) {
-        return failWith(recordError(error, written));
+        return recordFailed(error, written);
       }
       written++;
       if (waiting === undefined) return undefined;
-      return waiting.catch((error) => failWith(recordError(error, written - 1)));
+      const index = written - 1;
+      return waiting.catch((error) => recordFailed(error, index));
     },
     close: async (): Promise<void> => {
       await finish();
@@ -602,26 +603,24 @@ export function createSink<K, V>(
     },
   });
 
-  async function failWith(error: Error): Promise<never> {
-    // Deliver everything written before the failure, so the error's counts are final.
+  /** Delivers everything written so far, then fails with the error built from the final counts. */
+  async function finishThen(error: () => Error): Promise<never> {
     await finish().catch(() => {});
-    throw error;
+    throw error();
   }
 
-  function recordError(error: unknown, index: number): Error {
+  /** A record the producer refused: the stream fails naming it, once the records before it settled. */
+  function recordFailed(error: unknown, index: number): Promise<never> {
     const cause = error instanceof Error ? error : new Error(String(error));
     completion.reject(cause);
-    const delivered = completion.error();
-    const e = new KafkaDeliveryError(
-      completion.failed,
-      completion.delivered,
-      delivered?.errors ?? [cause],
-    );
-    (e as { message: string }).message =
-      `Cannot write record ${index} to Kafka: ${cause.message} (${completion.delivered} records before it were delivered, ${
-        completion.failed - 1
-      } failed)`;
-    return e;
+    return finishThen(() => {
+      const e = new KafkaDeliveryError(completion.failed, completion.delivered, completion.errors);
+      (e as { message: string }).message =
+        `Cannot write record ${index} to Kafka: ${cause.message} (${completion.delivered} records before it were delivered, ${
+          completion.failed - 1
+        } failed)`;
+      return e;
+    });
   }
 }
 

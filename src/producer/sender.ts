@@ -33,6 +33,7 @@ import type { ClusterMetadata } from "../cluster/cluster_metadata.ts";
 import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
 import { KafkaTimeoutError } from "../net/errors.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
+import { splitBatch } from "./split_batch.ts";
 
 /** A producer id and epoch. */
 export interface ProducerIdentity {
@@ -113,6 +114,8 @@ class PartitionQueue {
   readonly toRetry: ProducerBatch[] = [];
   nextSequence = 0;
   retryAtMs = 0;
+  /** Splits under way; the partition sends nothing until they are back. */
+  splitting = 0;
   constructor(readonly topic: string, readonly partition: number) {}
 }
 
@@ -255,7 +258,7 @@ export class Sender {
     const byLeader = new Map<number, PartitionQueue[]>();
     let needMetadata = false;
     for (const queue of this.#queues.values()) {
-      if (queue.batches.length === 0 || queue.toRetry.length > 0) continue;
+      if (queue.batches.length === 0 || queue.toRetry.length > 0 || queue.splitting > 0) continue;
       if (queue.inFlight.length >= this.#perPartition) continue;
       if (queue.retryAtMs > now) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAtMs);
@@ -279,7 +282,8 @@ export class Sender {
       // Fill the connection's free request slots, one batch per partition per request.
       while (session.connection.inFlight < this.#options.maxInFlight) {
         const ready = queues.filter((q) =>
-          q.batches.length > 0 && q.toRetry.length === 0 && q.inFlight.length < this.#perPartition
+          q.batches.length > 0 && q.toRetry.length === 0 && q.splitting === 0 &&
+          q.inFlight.length < this.#perPartition
         );
         if (ready.length === 0) break;
         this.#send(session, ready);
@@ -327,6 +331,7 @@ export class Sender {
   #resequence(): void {
     for (const queue of this.#queues.values()) {
       queue.nextSequence = 0;
+      for (const batch of queue.toRetry) batch.baseSequence = -1;
       for (const batch of queue.batches) batch.baseSequence = -1;
     }
   }
@@ -504,6 +509,13 @@ export class Sender {
       if (oldest || code === ErrorCode.UNKNOWN_PRODUCER_ID) this.#bumpNeeded = true;
       retriable = true;
     }
+    if (
+      (code === ErrorCode.MESSAGE_TOO_LARGE || code === ErrorCode.RECORD_LIST_TOO_LARGE) &&
+      batch.count > 1
+    ) {
+      this.#split(queue, batch, error);
+      return;
+    }
     const now = this.#options.now();
     const backoff = this.#backoff(batch.attempts);
     if (
@@ -527,9 +539,35 @@ export class Sender {
 
   /** Once a partition has nothing in flight, its failed batches go back first, in sequence order. */
   #releaseRetries(queue: PartitionQueue): void {
-    if (queue.inFlight.length > 0 || queue.toRetry.length === 0) return;
+    if (queue.inFlight.length > 0 || queue.toRetry.length === 0 || queue.splitting > 0) return;
+    // Split halves (no sequence yet) come first; the sort is stable.
     queue.toRetry.sort((a, b) => a.baseSequence - b.baseSequence);
     queue.batches.unshift(...queue.toRetry.splice(0));
+  }
+
+  /**
+   * A batch too large for the broker is split in two and retried, as Java does; a
+   * single record too large fails alone. The refused batch consumed no sequence on the
+   * broker, so an idempotent producer moves to a new epoch and renumbers.
+   */
+  #split(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
+    this.#removeInFlight(queue, batch);
+    queue.splitting++;
+    if (batch.baseSequence >= 0) this.#bumpNeeded = true;
+    splitBatch(batch).then(
+      ([first, second]) => {
+        queue.splitting--;
+        this.#pending++; // one batch became two
+        queue.toRetry.unshift(first, second);
+        this.#releaseRetries(queue);
+        this.wake();
+      },
+      () => {
+        queue.splitting--;
+        this.#done(queue, batch, error, -1n, -1);
+        this.wake();
+      },
+    );
   }
 
   #removeInFlight(queue: PartitionQueue, batch: ProducerBatch): void {

@@ -1,0 +1,86 @@
+/**
+ * Splits a batch the broker refused as too large (MESSAGE_TOO_LARGE,
+ * RECORD_LIST_TOO_LARGE) into two halves, as Java's `splitAndReenqueue` does, so
+ * records that fit on their own are still delivered and only a record too large by
+ * itself fails. The halves are re-encoded from the batch's own bytes.
+ *
+ * @module
+ */
+
+import { compressionCodec } from "../record/compression.ts";
+import { decodeRecordBatch, type RecordBatch } from "../record/record_batch.ts";
+import { RecordBatchBuilder } from "../record/record_batch_builder.ts";
+import type { ProducerBatch } from "./producer_batch.ts";
+
+async function encodeHalf(
+  batch: ProducerBatch,
+  decoded: RecordBatch,
+  from: number,
+  to: number,
+  reserved: number,
+): Promise<ProducerBatch> {
+  const records = decoded.records.slice(from, to);
+  const baseTimestamp = batch.timestamps[from]!;
+  const builder = new RecordBatchBuilder(
+    records.reduce((n, r) => n + (r.key?.length ?? 0) + (r.value?.length ?? 0) + 32, 64),
+  );
+  let maxTimestamp = baseTimestamp;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const timestamp = batch.timestamps[from + i]!;
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    builder.append(
+      timestamp - baseTimestamp,
+      i,
+      r.key,
+      r.value,
+      r.headers.length === 0 ? null : r.headers,
+    );
+  }
+  const compression = decoded.attributes & 0x07;
+  const header = {
+    baseOffset: 0n,
+    partitionLeaderEpoch: -1,
+    attributes: decoded.attributes & ~0x30, // not transactional, not control
+    lastOffsetDelta: records.length - 1,
+    baseTimestamp: BigInt(baseTimestamp),
+    maxTimestamp: BigInt(maxTimestamp),
+    producerId: -1n,
+    producerEpoch: -1,
+    baseSequence: -1,
+  };
+  const bytes = compression === 0
+    ? builder.finish(header)
+    : builder.finish(header, await compressionCodec(compression).compress(builder.records()));
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    bytes,
+    count: records.length,
+    baseTimestamp,
+    timestamps: batch.timestamps.slice(from, to),
+    completions: batch.completions.slice(from, to),
+    reserved,
+    createdMs: batch.createdMs,
+    attempts: 0,
+    baseSequence: -1,
+    producerEpoch: -1,
+  };
+}
+
+/**
+ * Splits a batch of two or more records into two batches of half the records each,
+ * in order. The budget reservation goes to the second half, which is acknowledged
+ * last.
+ *
+ * @param batch The refused batch.
+ * @returns The two halves.
+ */
+export async function splitBatch(batch: ProducerBatch): Promise<[ProducerBatch, ProducerBatch]> {
+  const decoded = await decodeRecordBatch(batch.bytes);
+  const middle = Math.ceil(decoded.records.length / 2);
+  return [
+    await encodeHalf(batch, decoded, 0, middle, 0),
+    await encodeHalf(batch, decoded, middle, decoded.records.length, batch.reserved),
+  ];
+}
