@@ -165,6 +165,16 @@ export class BrokerPool {
   }
 
   /**
+   * Adds a broker learnt outside metadata (a coordinator's address).
+   *
+   * @param broker The broker.
+   */
+  learnBroker(broker: BrokerInfo): void {
+    if (this.#brokers.has(broker.nodeId)) return;
+    this.#brokers = new Map(this.#brokers).set(broker.nodeId, broker);
+  }
+
+  /**
    * The open session to a broker, if there is one (synchronous).
    *
    * @param nodeId The broker id.

@@ -141,6 +141,17 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    * @default {true}
    */
   idempotent?: boolean;
+  /**
+   * Makes the producer transactional: records are sent inside transactions
+   * (`producer.transaction()`), committed or aborted together. Java: `transactional.id`.
+   */
+  transactionalId?: string;
+  /**
+   * How long the coordinator lets a transaction stay open. Java: `transaction.timeout.ms`.
+   *
+   * @default {60000}
+   */
+  transactionTimeoutMs?: number;
   /** Serializes keys; by default keys are `string` (UTF-8), `Uint8Array` or `null`. */
   keySerializer?: Serializer<K>;
   /** Serializes values; by default values are `string` (UTF-8), `Uint8Array` or `null`. */
@@ -170,6 +181,8 @@ export interface ResolvedProducerOptions<K, V> {
   compression: CompressionType;
   partitioner: PartitionerChoice;
   idempotent: boolean;
+  transactionalId: string | undefined;
+  transactionTimeoutMs: number;
   keySerializer: Serializer<K> | undefined;
   valueSerializer: Serializer<V> | undefined;
   connect: ConnectFunction | undefined;
@@ -288,6 +301,21 @@ export function resolveProducerOptions<K, V>(
     );
   }
   const idempotent = options.idempotent ?? idempotentFits;
+  const transactionalId = options.transactionalId;
+  if (transactionalId !== undefined) {
+    if (typeof transactionalId !== "string" || transactionalId === "") {
+      throw new TypeError(
+        `${WHAT} as transactionalId must be a non-empty string: current value is ${
+          String(transactionalId)
+        }`,
+      );
+    }
+    if (!idempotent) {
+      throw new RangeError(
+        `${WHAT} as transactionalId requires idempotence (acks "all", maxInFlight at most 5, idempotent not false)`,
+      );
+    }
+  }
   for (const name of ["keySerializer", "valueSerializer", "connect"] as const) {
     const value = options[name];
     if (value !== undefined && typeof value !== "function") {
@@ -316,6 +344,8 @@ export function resolveProducerOptions<K, V>(
     compression,
     partitioner,
     idempotent,
+    transactionalId,
+    transactionTimeoutMs: integer("transactionTimeoutMs", options.transactionTimeoutMs, 60000, 1),
     keySerializer: options.keySerializer,
     valueSerializer: options.valueSerializer,
     connect: options.connect,

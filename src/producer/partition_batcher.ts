@@ -33,8 +33,10 @@ export interface PartitionBatcherOptions {
   compression: CompressionType;
   /** The clock, in ms (injectable for tests). */
   now: () => number;
-  /** Where full-size (`batchBytes`) buffers come from. */
+  /** Where batch buffers come from. */
   pool: BufferPool;
+  /** Whether batches are part of transactions (attribute bit 4). */
+  transactional: boolean;
 }
 
 /** A group goes to the stream once its records may take this many bytes. */
@@ -262,7 +264,7 @@ export class PartitionBatcher {
     const header = {
       baseOffset: 0n,
       partitionLeaderEpoch: -1,
-      attributes: compression,
+      attributes: compression | (this.#options.transactional ? 0x10 : 0),
       lastOffsetDelta: builder.count - 1,
       baseTimestamp: BigInt(this.#baseTimestamp),
       maxTimestamp: BigInt(this.#maxTimestamp),

@@ -36,6 +36,7 @@ import { PartitionBatcher } from "./partition_batcher.ts";
 import type { ProducerBatch, RecordCompletion } from "./producer_batch.ts";
 import { type ProducerIdentity, Sender } from "./sender.ts";
 import { serializeField } from "./serializer.ts";
+import { KafkaTransactionError, TransactionManager } from "./transaction_manager.ts";
 import { checkTopicName } from "./topic_name.ts";
 
 /**
@@ -73,6 +74,45 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
    * @returns Resolves when closed.
    */
   close(): Promise<void>;
+  /**
+   * Runs `work` inside a transaction (a `transactionalId` producer): begins it,
+   * commits it when `work` resolves (after every record of it is acknowledged), aborts
+   * it when `work` or the commit throws, and rethrows.
+   *
+   * @example Committing two records together
+   * ```ts ignore
+   * await producer.transaction(async (tx) => {
+   *   await tx.send({ topic: "debits", value: "-10" });
+   *   await tx.send({ topic: "credits", value: "+10" });
+   * });
+   * ```
+   *
+   * @typeParam T What `work` returns.
+   * @param work Sends the transaction's records through `tx.send`.
+   * @returns What `work` returned.
+   */
+  transaction<T>(work: (tx: Pick<Producer<K, V>, "send">) => Promise<T>): Promise<T>;
+  /**
+   * Opens a transaction (the first call also initializes the transactional id, fencing
+   * older producers with it). Java: `beginTransaction()` after `initTransactions()`.
+   *
+   * @returns Resolves once open.
+   */
+  beginTransaction(): Promise<void>;
+  /**
+   * Flushes and commits the open transaction. Fails (leaving it open, to be aborted)
+   * if a record of it failed.
+   *
+   * @returns Resolves once committed.
+   */
+  commitTransaction(): Promise<void>;
+  /**
+   * Lets the open transaction's records settle, then aborts it: read_committed
+   * consumers never see them.
+   *
+   * @returns Resolves once aborted.
+   */
+  abortTransaction(): Promise<void>;
   /** Closes the producer (for `await using`). */
   [Symbol.asyncDispose](): Promise<void>;
   /**
@@ -129,6 +169,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   readonly #pool: BrokerPool;
   readonly #metadata: ClusterMetadata;
   readonly #sender: Sender;
+  readonly #transactions: TransactionManager | undefined;
   readonly #budget: MemoryBudget;
   readonly #buffers: BufferPool;
   readonly #partitioner: Partitioner;
@@ -168,6 +209,16 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     // Free buffers kept for reuse: an eighth of the budget, so bursts recycle.
     this.#buffers = new BufferPool(o.batchBytes, o.bufferBytes / 8);
     this.#partitioner = createPartitioner(o.partitioner, { batchBytes: o.batchBytes });
+    this.#transactions = o.transactionalId === undefined
+      ? undefined
+      : new TransactionManager(this.#pool, {
+        transactionalId: o.transactionalId,
+        transactionTimeoutMs: o.transactionTimeoutMs,
+        retryBackoffMs: o.retryBackoffMs,
+        maxBlockMs: o.maxBlockMs,
+        onPartitionsAdded: () => this.#sender.wake(),
+        onFatal: (error) => this.#fail(error),
+      });
     this.#sender = new Sender(this.#metadata, this.#pool, {
       acks: o.acks,
       requestTimeoutMs: o.requestTimeoutMs,
@@ -176,7 +227,15 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       retryBackoffMaxMs: o.retryBackoffMaxMs,
       maxRequestBytes: o.maxRequestBytes,
       maxInFlight: o.maxInFlight,
-      initProducerIdentity: o.idempotent ? (current) => this.#initProducerId(current) : undefined,
+      initProducerIdentity: this.#transactions !== undefined
+        ? (current) => this.#transactions!.identity(current)
+        : o.idempotent
+        ? (current) => this.#initProducerId(current)
+        : undefined,
+      transactional: this.#transactions === undefined ? undefined : {
+        transactionalId: o.transactionalId!,
+        partitionReady: (topic, partition) => this.#transactions!.partitionReady(topic, partition),
+      },
       now: Date.now,
     }, {
       delivered: (batch, baseOffset, logAppendTime) =>
@@ -248,6 +307,11 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
    */
   append(record: ProducerRecord<K, V>, completion: RecordCompletion): Promise<void> | undefined {
     if (this.#fatal !== null) throw this.#fatal;
+    if (this.#transactions !== undefined && !this.#transactions.inTransaction) {
+      throw new KafkaTransactionError(
+        "Cannot send record as the transactional producer has no open transaction: use transaction() or beginTransaction()",
+      );
+    }
     if (this.#closing !== null) throw new KafkaClosedError(CLOSED_MESSAGE);
     if (record === null || typeof record !== "object") {
       throw new TypeError(
@@ -419,6 +483,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         compression: this.#options.compression,
         now: Date.now,
         pool: this.#buffers,
+        transactional: this.#transactions !== undefined,
       });
       this.#pump(batcher);
     }
@@ -444,6 +509,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     baseOffset: bigint,
     logAppendTime: number,
   ): void {
+    if (error !== null) this.#transactions?.recordFailed(error);
     this.#budget.release(batch.reserved);
     this.#buffers.give(batch.bytes);
     const completions = batch.completions;
@@ -517,6 +583,46 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       topics: topics.map((name) => ({ name })),
       allowAutoTopicCreation: false,
     });
+  }
+
+  async transaction<T>(work: (tx: Pick<Producer<K, V>, "send">) => Promise<T>): Promise<T> {
+    await this.beginTransaction();
+    const tx: Pick<Producer<K, V>, "send"> = {
+      send: this.send.bind(this) as Producer<K, V>["send"],
+    };
+    try {
+      const result = await work(tx);
+      await this.commitTransaction();
+      return result;
+    } catch (error) {
+      if (this.#transactions!.inTransaction && this.#fatal === null) {
+        await this.abortTransaction().catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  async beginTransaction(): Promise<void> {
+    await this.#requireTransactions("begin a transaction").begin();
+  }
+
+  async commitTransaction(): Promise<void> {
+    const transactions = this.#requireTransactions("commit a transaction");
+    await this.flush();
+    await transactions.end(true);
+  }
+
+  async abortTransaction(): Promise<void> {
+    const transactions = this.#requireTransactions("abort a transaction");
+    await this.flush();
+    await transactions.end(false);
+  }
+
+  #requireTransactions(what: string): TransactionManager {
+    if (this.#transactions === undefined) {
+      throw new KafkaTransactionError(`Cannot ${what} as the producer has no transactionalId`);
+    }
+    return this.#transactions;
   }
 
   async flush(): Promise<void> {

@@ -67,6 +67,10 @@ export interface SenderOptions {
   maxInFlight: number;
   /** Gets producer identities; undefined when not idempotent. */
   initProducerIdentity: InitProducerIdentity | undefined;
+  /** For a transactional producer: its id, and whether a partition was added to the transaction. */
+  transactional:
+    | { transactionalId: string; partitionReady(topic: string, partition: number): boolean }
+    | undefined;
   /** The clock (ms). */
   now: () => number;
 }
@@ -269,6 +273,9 @@ export class Sender {
         needMetadata = true;
         continue;
       }
+      if (this.#options.transactional?.partitionReady(queue.topic, queue.partition) === false) {
+        continue;
+      }
       let list = byLeader.get(leader);
       if (list === undefined) byLeader.set(leader, list = []);
       list.push(queue);
@@ -414,8 +421,12 @@ export class Sender {
     }
     // Produce v13 names topics by id; without ids (an older Metadata), stay at v12.
     if (version >= 13 && [...topics.values()].some((t) => t.topicId === undefined)) version = 12;
+    const transactional = this.#options.transactional;
+    // Produce v12+ goes with transaction protocol 2 (partitions added implicitly), which
+    // this producer does not use: transactional requests stay at v11, as Java's do there.
+    if (transactional !== undefined) version = Math.min(version, 11);
     const request: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: transactional?.transactionalId ?? null,
       acks: this.#options.acks,
       timeoutMs: this.#options.requestTimeoutMs,
       topicData: [...topics.values()],

@@ -1,0 +1,355 @@
+/**
+ * Transactions (`transactionalId`), as the Java producer runs them: find the
+ * transaction coordinator (FindCoordinator), get the producer id and epoch for the
+ * transactional id (InitProducerId, which fences an older producer with the same id),
+ * add each partition to the transaction before its first batch is sent
+ * (AddPartitionsToTxn, batched), and end it with EndTxn (commit or abort).
+ *
+ * Fatal errors (fenced by a newer producer, not authorized) fail the producer; a
+ * record that failed inside a transaction makes the commit fail, so the transaction
+ * must be aborted.
+ *
+ * @module
+ */
+
+import { KafkaError } from "../errors.ts";
+import { ApiKey } from "../protocol/api.ts";
+import { addPartitionsToTxnApi } from "../protocol/add_partitions_to_txn.ts";
+import { endTxnApi } from "../protocol/end_txn.ts";
+import { ErrorCode, errorInfo } from "../protocol/error_codes.ts";
+import { CoordinatorType, findCoordinatorApi } from "../protocol/find_coordinator.ts";
+import { initProducerIdApi } from "../protocol/init_producer_id.ts";
+import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
+import { KafkaTimeoutError } from "../net/errors.ts";
+import type { ProducerIdentity } from "./sender.ts";
+
+/** Options of the {@link TransactionManager}. */
+export interface TransactionManagerOptions {
+  /** The transactional id. */
+  transactionalId: string;
+  /** How long the coordinator lets a transaction stay open (Java's `transaction.timeout.ms`). */
+  transactionTimeoutMs: number;
+  /** Backoff between retries (ms). */
+  retryBackoffMs: number;
+  /** How long a transactional call may take before failing (Java's `max.block.ms`). */
+  maxBlockMs: number;
+  /** Wakes the sender once partitions were added. */
+  onPartitionsAdded: () => void;
+  /** Fails the producer. */
+  onFatal: (error: Error) => void;
+}
+
+/** Errors that end a transactional producer. */
+const FATAL = new Set<number>([
+  ErrorCode.PRODUCER_FENCED,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  53, // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+  31, // CLUSTER_AUTHORIZATION_FAILED
+  52, // TRANSACTION_COORDINATOR_FENCED
+]);
+
+/** Errors after which the coordinator must be looked up again. */
+const COORDINATOR_MOVED = new Set<number>([
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+]);
+
+/** A transactional call failed because of the transaction's state. */
+export class KafkaTransactionError extends Error {
+  /**
+   * @param message What could not be done and why.
+   * @param options The cause.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KafkaTransactionError";
+  }
+}
+
+/** Runs the transaction protocol for one transactional id. */
+export class TransactionManager {
+  readonly #pool: BrokerPool;
+  readonly #options: TransactionManagerOptions;
+  #coordinator: number | null = null;
+  #identity: ProducerIdentity | null = null;
+  #initializing: Promise<ProducerIdentity> | null = null;
+  #inTransaction = false;
+  readonly #added = new Set<string>();
+  readonly #toAdd = new Map<string, { topic: string; partition: number }>();
+  #adding = false;
+  #abortableError: Error | null = null;
+  #fatal: Error | null = null;
+
+  /**
+   * @param pool Connections to brokers.
+   * @param options The transactional id, timeouts and callbacks.
+   */
+  constructor(pool: BrokerPool, options: TransactionManagerOptions) {
+    this.#pool = pool;
+    this.#options = options;
+  }
+
+  /** Whether a transaction is open. */
+  get inTransaction(): boolean {
+    return this.#inTransaction;
+  }
+
+  /**
+   * The producer identity: got once from the coordinator (which fences older producers
+   * with the same transactional id), or a bumped epoch when `current` is given.
+   *
+   * @param current The identity to bump, or null.
+   * @returns The identity.
+   */
+  identity(current: ProducerIdentity | null): Promise<ProducerIdentity> {
+    if (current === null && this.#identity !== null) return Promise.resolve(this.#identity);
+    this.#initializing ??= this.#withCoordinator(
+      "initialize the transactional producer",
+      async (session) => {
+        const version = this.#version(session, ApiKey.InitProducerId);
+        const bump = current !== null && version >= 3;
+        const response = await session.connection.request(initProducerIdApi, version, {
+          transactionalId: this.#options.transactionalId,
+          transactionTimeoutMs: this.#options.transactionTimeoutMs,
+          producerId: bump ? current.producerId : -1n,
+          producerEpoch: bump ? current.producerEpoch : -1,
+        });
+        return response.errorCode === 0
+          ? { producerId: response.producerId, producerEpoch: response.producerEpoch }
+          : response.errorCode;
+      },
+    ).finally(() => this.#initializing = null);
+    return this.#initializing.then((identity) => this.#identity = identity);
+  }
+
+  /**
+   * Opens a transaction.
+   *
+   * @returns Resolves once the producer is initialized.
+   */
+  async begin(): Promise<void> {
+    this.#checkFatal();
+    if (this.#inTransaction) {
+      throw new KafkaTransactionError("Cannot begin a transaction as one is already open");
+    }
+    await this.identity(null);
+    this.#inTransaction = true;
+    this.#abortableError = null;
+  }
+
+  /**
+   * Whether a partition is part of the open transaction; if not, it is added (batched)
+   * and the sender is woken once it is.
+   *
+   * @param topic The topic.
+   * @param partition The partition.
+   * @returns True when batches of the partition may be sent.
+   */
+  partitionReady(topic: string, partition: number): boolean {
+    const key = `${partition}:${topic}`;
+    if (this.#added.has(key)) return true;
+    if (!this.#inTransaction || this.#identity === null) return false;
+    this.#toAdd.set(key, { topic, partition });
+    if (!this.#adding) void this.#addPartitions();
+    return false;
+  }
+
+  /**
+   * Notes a record that failed inside the open transaction: the transaction can then
+   * only be aborted.
+   *
+   * @param error Why it failed.
+   */
+  recordFailed(error: Error): void {
+    if (this.#inTransaction) this.#abortableError ??= error;
+  }
+
+  /**
+   * Ends the open transaction (after the caller flushed every record of it).
+   *
+   * @param commit True to commit, false to abort.
+   * @returns Resolves once the coordinator ended it.
+   */
+  async end(commit: boolean): Promise<void> {
+    this.#checkFatal();
+    if (!this.#inTransaction) {
+      throw new KafkaTransactionError(
+        `Cannot ${commit ? "commit" : "abort"} as no transaction is open`,
+      );
+    }
+    if (commit && this.#abortableError !== null) {
+      throw new KafkaTransactionError(
+        `Cannot commit the transaction as a record of it failed (abort it): ${this.#abortableError.message}`,
+        { cause: this.#abortableError },
+      );
+    }
+    const identity = this.#identity!;
+    if (this.#added.size > 0) {
+      await this.#withCoordinator(
+        `${commit ? "commit" : "abort"} the transaction`,
+        async (session) => {
+          // EndTxn v5 goes with transaction protocol 2, which this producer does not use.
+          const version = Math.min(4, this.#version(session, ApiKey.EndTxn));
+          const response = await session.connection.request(endTxnApi, version, {
+            transactionalId: this.#options.transactionalId,
+            producerId: identity.producerId,
+            producerEpoch: identity.producerEpoch,
+            committed: commit,
+          });
+          return response.errorCode === 0 ? true : response.errorCode;
+        },
+      );
+    }
+    this.#added.clear();
+    this.#toAdd.clear();
+    this.#inTransaction = false;
+    this.#abortableError = null;
+  }
+
+  async #addPartitions(): Promise<void> {
+    this.#adding = true;
+    try {
+      while (this.#toAdd.size > 0 && this.#fatal === null) {
+        const batch = [...this.#toAdd.entries()];
+        const topics = new Map<string, number[]>();
+        for (const [, { topic, partition }] of batch) {
+          let list = topics.get(topic);
+          if (list === undefined) topics.set(topic, list = []);
+          list.push(partition);
+        }
+        const identity = this.#identity!;
+        const failed = await this.#withCoordinator(
+          "add partitions to the transaction",
+          async (session) => {
+            const response = await session.connection.request(
+              addPartitionsToTxnApi,
+              Math.min(3, this.#version(session, ApiKey.AddPartitionsToTxn)),
+              {
+                transactionalId: this.#options.transactionalId,
+                producerId: identity.producerId,
+                producerEpoch: identity.producerEpoch,
+                topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+              },
+            );
+            let retry: number | null = null;
+            for (const topic of response.resultsByTopic) {
+              for (const p of topic.resultsByPartition) {
+                const code = p.partitionErrorCode;
+                if (code === 0) continue;
+                // One partition's error is the request's: retriable ones retry it whole.
+                if (
+                  errorInfo(code).retriable || code === ErrorCode.CONCURRENT_TRANSACTIONS ||
+                  code === 55
+                ) {
+                  retry ??= code;
+                } else return code;
+              }
+            }
+            return retry ?? true;
+          },
+        );
+        if (failed === true) {
+          for (const [key] of batch) {
+            this.#toAdd.delete(key);
+            this.#added.add(key);
+          }
+          this.#options.onPartitionsAdded();
+        }
+      }
+    } catch (error) {
+      this.#abortableError ??= error as Error;
+    } finally {
+      this.#adding = false;
+    }
+  }
+
+  /**
+   * Runs a coordinator request, finding the coordinator first and again when it moved,
+   * retrying retriable errors with backoff until `maxBlockMs`. `call` returns a value,
+   * or an error code.
+   */
+  async #withCoordinator<T>(
+    what: string,
+    call: (session: BrokerSession) => Promise<T | number>,
+  ): Promise<T> {
+    const deadline = Date.now() + this.#options.maxBlockMs;
+    let last: unknown = null;
+    for (let attempt = 0;; attempt++) {
+      this.#checkFatal();
+      if (attempt > 0) {
+        if (Date.now() + this.#options.retryBackoffMs > deadline) {
+          throw new KafkaTimeoutError(
+            `Cannot ${what} for transactional id ${this.#options.transactionalId} within maxBlockMs (${this.#options.maxBlockMs} ms): ${
+              last instanceof Error ? last.message : String(last)
+            }`,
+            { cause: last },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.#options.retryBackoffMs));
+      }
+      let result: T | number;
+      try {
+        const session = await this.#coordinatorSession();
+        result = await call(session);
+      } catch (error) {
+        last = error;
+        if ((error as { retriable?: unknown }).retriable === true) {
+          this.#coordinator = null;
+          continue;
+        }
+        throw error;
+      }
+      if (typeof result !== "number") return result;
+      const error = new KafkaError(result, {
+        message: `${what} (transactional id ${this.#options.transactionalId})`,
+      });
+      last = error;
+      if (FATAL.has(result)) {
+        this.#fatal = error;
+        this.#options.onFatal(error);
+        throw error;
+      }
+      if (COORDINATOR_MOVED.has(result)) this.#coordinator = null;
+      if (
+        !error.retriable && result !== ErrorCode.CONCURRENT_TRANSACTIONS &&
+        !COORDINATOR_MOVED.has(result)
+      ) {
+        throw error;
+      }
+    }
+  }
+
+  async #coordinatorSession(): Promise<BrokerSession> {
+    if (this.#coordinator === null) {
+      const session = await this.#pool.any();
+      const version = this.#version(session, ApiKey.FindCoordinator);
+      const response = await session.connection.request(findCoordinatorApi, version, {
+        keyType: CoordinatorType.Transaction,
+        coordinatorKeys: [this.#options.transactionalId],
+      });
+      const found = response.coordinators[0];
+      if (found === undefined || found.errorCode !== 0) {
+        throw new KafkaError(found?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE, {
+          message: `finding the transaction coordinator: ${found?.errorMessage ?? "no answer"}`,
+        });
+      }
+      this.#pool.learnBroker({ nodeId: found.nodeId, host: found.host, port: found.port });
+      this.#coordinator = found.nodeId;
+    }
+    return await this.#pool.session(this.#coordinator);
+  }
+
+  #version(session: BrokerSession, key: number): number {
+    const version = session.versions.get(key);
+    if (version === undefined) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
+        message: `broker at ${session.address} does not support the transaction APIs`,
+      });
+    }
+    return version;
+  }
+
+  #checkFatal(): void {
+    if (this.#fatal !== null) throw this.#fatal;
+  }
+}

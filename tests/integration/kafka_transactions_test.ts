@@ -1,0 +1,97 @@
+/**
+ * Transactions against the real Kafka, judged by the Java consumer in read_committed
+ * mode: committed records appear, aborted ones never; a newer producer with the same
+ * transactional id fences the older one, which then fails with a clear error.
+ */
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { bootstrapServers, createTopic, readBack, uniqueTopic } from "../kafka/cluster.ts";
+import { createProducer, KafkaTransactionError } from "../../mod.ts";
+import { kafkaReady } from "./kafka_setup.ts";
+
+const dec = new TextDecoder();
+const values = (records: readonly { value: Uint8Array | null }[]): string[] =>
+  records.map((r) => dec.decode(r.value!));
+
+describe("kafka transactions", () => {
+  let available = false;
+  before(async () => {
+    available = await kafkaReady();
+  }, { timeout: 600_000 });
+
+  test("committed transactions are visible to read_committed, aborted ones never", {
+    timeout: 180_000,
+  }, async (t) => {
+    if (!available) return t.skip("Kafka is not running");
+    const topic = uniqueTopic("txn");
+    await createTopic(topic, 3, 3, { "min.insync.replicas": 2 });
+    const producer = createProducer({
+      bootstrap: bootstrapServers,
+      topic,
+      transactionalId: `${topic}-id`,
+    });
+    try {
+      await assert.rejects(producer.send({ value: "outside" }), KafkaTransactionError);
+      const batch = (tag: string, n: number) =>
+        Array.from({ length: n }, (_, i) => ({ key: `k${i % 5}`, value: `${tag}-${i}` }));
+
+      await producer.transaction(async (tx) => void await tx.send(batch("commit1", 500)));
+
+      await producer.beginTransaction();
+      await producer.send(batch("abort1", 300));
+      await producer.abortTransaction();
+
+      await assert.rejects(
+        producer.transaction(async (tx) => {
+          await tx.send(batch("abort2", 200));
+          throw new Error("work failed");
+        }),
+        /work failed/,
+      );
+
+      await producer.transaction(async (tx) => void await tx.send(batch("commit2", 200)));
+    } finally {
+      await producer.close();
+    }
+    const committed = values(await readBack(topic, { isolation: "read_committed" }));
+    assert.equal(committed.length, 700);
+    assert.ok(committed.every((v) => v.startsWith("commit")), "only committed records");
+    for (const tag of ["commit1", "commit2"]) {
+      assert.equal(
+        committed.filter((v) => v.startsWith(`${tag}-`)).length,
+        tag === "commit1" ? 500 : 200,
+      );
+    }
+    // The aborted records are in the log, only hidden: read_uncommitted sees them.
+    const all = values(await readBack(topic));
+    assert.equal(all.filter((v) => v.startsWith("abort")).length, 500);
+  });
+
+  test("a newer producer with the same transactional id fences the older one", {
+    timeout: 180_000,
+  }, async (t) => {
+    if (!available) return t.skip("Kafka is not running");
+    const topic = uniqueTopic("txn-fence");
+    await createTopic(topic, 1, 3);
+    const id = `${topic}-id`;
+    const older = createProducer({ bootstrap: bootstrapServers, topic, transactionalId: id });
+    const newer = createProducer({ bootstrap: bootstrapServers, topic, transactionalId: id });
+    try {
+      await older.transaction(async (tx) => void await tx.send({ value: "older-1" }));
+      await newer.transaction(async (tx) => void await tx.send({ value: "newer-1" }));
+      await assert.rejects(
+        older.transaction(async (tx) => void await tx.send({ value: "older-2" })),
+        (e: Error) => /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/.test(`${e.name} ${e.message}`),
+      );
+      // Fenced is final: the older producer refuses further work with the same error.
+      await assert.rejects(older.beginTransaction(), /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/);
+    } finally {
+      await older.close().catch(() => {});
+      await newer.close();
+    }
+    assert.deepEqual(values(await readBack(topic, { isolation: "read_committed" })), [
+      "older-1",
+      "newer-1",
+    ]);
+  });
+});
