@@ -42,7 +42,6 @@ export type {
 } from "./src/producer/options.ts";
 export { createProducer, type Producer } from "./src/producer/producer.ts";
 export { kafkaSink } from "./src/producer/kafka_sink.ts";
-export { KafkaTransactionError } from "./src/producer/transaction_manager.ts";
 export type {
   ConnectFunction,
   ConnectOptions,

@@ -193,3 +193,29 @@ export class KafkaClosedError extends Error {
     this.name = "KafkaClosedError";
   }
 }
+
+/**
+ * A transactional call that the transaction's state does not allow: sending outside a
+ * transaction, beginning one while one is open, committing one whose records failed
+ * (abort it instead), or a transactional call on a producer without `transactionalId`.
+ *
+ * @example Catching a send outside a transaction
+ * ```ts
+ * import { KafkaTransactionError } from "@webstream/kafka";
+ *
+ * const error = new KafkaTransactionError("Cannot send record as no transaction is open");
+ * console.log(error.name); // "KafkaTransactionError"
+ * ```
+ */
+export class KafkaTransactionError extends Error {
+  /**
+   * Builds the error.
+   *
+   * @param message What could not be done, and why.
+   * @param options The cause, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "KafkaTransactionError";
+  }
+}

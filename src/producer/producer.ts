@@ -8,7 +8,12 @@
  * @module
  */
 
-import { KafkaClosedError, KafkaDeliveryError, KafkaError } from "../errors.ts";
+import {
+  KafkaClosedError,
+  KafkaDeliveryError,
+  KafkaError,
+  KafkaTransactionError,
+} from "../errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { initProducerIdApi } from "../protocol/init_producer_id.ts";
@@ -36,7 +41,7 @@ import { PartitionBatcher } from "./partition_batcher.ts";
 import type { ProducerBatch, RecordCompletion } from "./producer_batch.ts";
 import { type ProducerIdentity, Sender } from "./sender.ts";
 import { serializeField } from "./serializer.ts";
-import { KafkaTransactionError, TransactionManager } from "./transaction_manager.ts";
+import { TransactionManager } from "./transaction_manager.ts";
 import { checkTopicName } from "./topic_name.ts";
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { KafkaError } from "../errors.ts";
+import { KafkaError, KafkaTransactionError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { addPartitionsToTxnApi } from "../protocol/add_partitions_to_txn.ts";
 import { endTxnApi } from "../protocol/end_txn.ts";
@@ -53,18 +53,6 @@ const COORDINATOR_MOVED = new Set<number>([
   ErrorCode.NOT_COORDINATOR,
   ErrorCode.COORDINATOR_NOT_AVAILABLE,
 ]);
-
-/** A transactional call failed because of the transaction's state. */
-export class KafkaTransactionError extends Error {
-  /**
-   * @param message What could not be done and why.
-   * @param options The cause.
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "KafkaTransactionError";
-  }
-}
 
 /** Runs the transaction protocol for one transactional id. */
 export class TransactionManager {

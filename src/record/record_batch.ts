@@ -43,32 +43,14 @@ export interface BatchRecord {
   headers: RecordHeader[];
 }
 
-/** A decoded RecordBatch v2. */
-export interface RecordBatch {
-  /** The offset of the first record. */
-  baseOffset: bigint;
+/** A decoded RecordBatch v2: the batch header's fields, its length, magic, CRC and records. */
+export interface RecordBatch extends RecordBatchHeader {
   /** Bytes after the batchLength field. */
   batchLength: number;
-  /** The leader epoch the broker stamped, or -1. */
-  partitionLeaderEpoch: number;
   /** Always 2. */
   magic: number;
   /** The CRC-32C of the bytes from attributes to the end (unsigned). */
   crc: number;
-  /** Compression (bits 0-2), timestamp type (3), transactional (4), control (5). */
-  attributes: number;
-  /** The offset delta of the last record. */
-  lastOffsetDelta: number;
-  /** The timestamp of the first record, in ms. */
-  baseTimestamp: bigint;
-  /** The largest timestamp, in ms. */
-  maxTimestamp: bigint;
-  /** The producer id, or -1. */
-  producerId: bigint;
-  /** The producer epoch, or -1. */
-  producerEpoch: number;
-  /** The sequence number of the first record, or -1. */
-  baseSequence: number;
   /** The records. */
   records: BatchRecord[];
 }
