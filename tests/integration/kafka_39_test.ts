@@ -54,7 +54,7 @@ describe("kafka 3.9 version negotiation", () => {
         assert.equal(session.versions.get(ApiKey.Produce), 11);
         assert.equal(session.versions.get(ApiKey.Metadata), 12);
         // 3.9 lists ApiVersions v0-v4; the first request went out as v3, later ones may use v4.
-      assert.equal(session.versions.get(ApiKey.ApiVersions), 4);
+        assert.equal(session.versions.get(ApiKey.ApiVersions), 4);
       } finally {
         session.connection.close();
       }
