@@ -145,6 +145,8 @@ export class Sender {
   #idleWaiters: (() => void)[] = [];
   #closed = false;
   #closeError: Error | null = null;
+  /** Batches failed by the delivery timeout while their request was in flight. */
+  readonly #expired = new WeakSet<ProducerBatch>();
   #identity: ProducerIdentity | null = null;
   #identityPending = false;
   #bumpNeeded = false;
@@ -249,10 +251,12 @@ export class Sender {
     const now = this.#options.now();
     let nextWakeAt = Infinity;
     for (const queue of this.#queues.values()) {
+      this.#expireInFlight(queue, now);
       if (queue.inFlight.length === 0 && queue.toRetry.length === 0) this.#expireQueued(queue, now);
-      const head = queue.batches[0];
-      if (head !== undefined) {
-        nextWakeAt = Math.min(nextWakeAt, head.createdMs + this.#options.deliveryTimeoutMs);
+      for (const head of [queue.batches[0], queue.inFlight[0]]) {
+        if (head !== undefined) {
+          nextWakeAt = Math.min(nextWakeAt, head.createdMs + this.#options.deliveryTimeoutMs);
+        }
       }
     }
     if (!this.#identityReady(now)) {
@@ -439,6 +443,8 @@ export class Sender {
   }
 
   #onResponse(sent: readonly Sent[], response: ProduceResponse | null): void {
+    // Batches expired while in flight were settled already; their answer is moot.
+    sent = sent.filter(({ batch }) => !this.#expired.has(batch));
     if (response === null) {
       for (const { batch, queue } of sent) this.#done(queue, batch, null, -1n, -1);
       this.wake();
@@ -494,7 +500,9 @@ export class Sender {
 
   #onRequestError(sent: readonly Sent[], error: unknown): void {
     const cause = error instanceof Error ? error : new Error(String(error));
-    for (const { batch, queue } of sent) this.#failed(queue, batch, cause);
+    for (const { batch, queue } of sent) {
+      if (!this.#expired.has(batch)) this.#failed(queue, batch, cause);
+    }
     // A lost connection or a timeout may mean the leader moved.
     this.#metadata.requestUpdate();
     this.wake();
@@ -594,6 +602,28 @@ export class Sender {
       this.#options.retryBackoffMaxMs,
       this.#options.retryBackoffMs * 2 ** Math.max(0, attempts - 1),
     ) * (0.8 + Math.random() * 0.4);
+  }
+
+  /**
+   * Fails in-flight batches whose delivery timeout passed, as Java does, without
+   * waiting for their request's own timeout. Their request may still have been
+   * written, so the error says so; an idempotent producer renumbers after them.
+   */
+  #expireInFlight(queue: PartitionQueue, now: number): void {
+    for (const batch of [...queue.inFlight]) {
+      const age = now - batch.createdMs;
+      if (age < this.#options.deliveryTimeoutMs) continue;
+      this.#expired.add(batch);
+      this.#done(
+        queue,
+        batch,
+        new KafkaTimeoutError(
+          `Expiring ${batch.count} record(s) for ${batch.topic}-${batch.partition}: ${age} ms has passed since batch creation (deliveryTimeoutMs ${this.#options.deliveryTimeoutMs}); the request was in flight, so they may have been written`,
+        ),
+        -1n,
+        -1,
+      );
+    }
   }
 
   #expireQueued(queue: PartitionQueue, now: number): void {

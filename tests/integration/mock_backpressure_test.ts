@@ -65,3 +65,41 @@ test("send() fails after maxBlockMs when the buffer stays full", { timeout: 60_0
     await mock.close();
   }
 });
+
+test("a batch still in flight when deliveryTimeoutMs passes fails then, naming its partition", {
+  timeout: 60_000,
+}, async () => {
+  const mock = await startMockCluster({ brokers: 1 });
+  try {
+    await mock.createTopic("late", 1, 1);
+    const producer = createProducer({
+      bootstrap: mock.bootstrap,
+      topic: "late",
+      requestTimeoutMs: 4000,
+      deliveryTimeoutMs: 4005,
+      lingerMs: 5,
+    });
+    await producer.send({ value: "warm-up" });
+    // The broker goes down: the next batch waits queued, then is sent when it comes back
+    // slow, with less delivery time left than the request timeout.
+    await mock.brokerDown(1);
+    const started = Date.now();
+    const late = producer.send({ value: "late" });
+    late.catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await mock.setRtt(1, 10_000);
+    await mock.brokerUp(1);
+    await assert.rejects(late, (e: Error) => {
+      assert.ok(e instanceof KafkaTimeoutError, String(e));
+      assert.match(e.message, /late-0/);
+      return true;
+    });
+    const elapsed = Date.now() - started;
+    // Failed at the delivery deadline, not after the in-flight request's own 4 s timeout.
+    assert.ok(elapsed >= 3900 && elapsed < 5500, `failed after ${elapsed} ms`);
+    await mock.setRtt(1, 0);
+    await producer.close();
+  } finally {
+    await mock.close();
+  }
+});
