@@ -23,7 +23,7 @@ import {
   stopAllKeepData,
   uniqueTopic,
 } from "../kafka/cluster.ts";
-import { kafkaSink, partitionForKey, type ProducerRecord } from "../../mod.ts";
+import { createProducer, kafkaSink, partitionForKey, type ProducerRecord } from "../../mod.ts";
 import { kafkaReady } from "./kafka_setup.ts";
 
 const PARTITIONS = 6;
@@ -154,6 +154,64 @@ describe("kafka fault matrix", () => {
     }
     assert.equal(after.get(20_000), 80_000, "records written while frozen and after");
     checkExactlyOnce(await readBack(topic));
+  });
+
+  test("concurrent sinks and send() callers on one producer, with a leader killed: exactly once", {
+    timeout: 300_000,
+  }, async (t) => {
+    if (!available) return t.skip("Kafka is not running");
+    const topic = await freshTopic("fault-concurrent");
+    const producer = createProducer({
+      bootstrap: bootstrapServers,
+      topic,
+      requestTimeoutMs: 5000,
+      lingerMs: 2,
+    });
+    const WRITERS = 4;
+    const PER_WRITER = 20_000;
+    const SENDS = 2000;
+    const leader = (await leaderOf(topic, 2)) as NodeId;
+    try {
+      const pipes = Array.from({ length: WRITERS }, (_, w) => {
+        let i = 0;
+        return new ReadableStream<ProducerRecord>({
+          async pull(controller) {
+            for (const end = i + 250; i < end && i < PER_WRITER; i++) {
+              controller.enqueue({ key: `w${w}-k${i % 50}`, value: `w${w}-${i}` });
+            }
+            if (i >= PER_WRITER) controller.close();
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          },
+        }, { highWaterMark: 0 }).pipeTo(producer.writable);
+      });
+      const sends = Array.from(
+        { length: SENDS },
+        (_, i) => producer.send({ key: `s-k${i % 50}`, value: `s-${i}` }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await killNode(leader);
+      await Promise.all([...pipes, ...sends]);
+      await restartNode(leader);
+    } finally {
+      await producer.close();
+    }
+    const read = await readBack(topic);
+    assert.equal(read.length, WRITERS * PER_WRITER + SENDS, "every record stored once");
+    const seen = new Set<string>();
+    const last = new Map<string, number>();
+    for (const r of read) {
+      const value = dec.decode(r.value!);
+      assert.ok(!seen.has(value), `${value} stored twice`);
+      seen.add(value);
+      const key = dec.decode(r.key!);
+      assert.equal(r.partition, partitionForKey(r.key!, PARTITIONS));
+      // Each writer's records of one key keep that writer's order.
+      if (key.startsWith("w")) {
+        const n = Number(value.split("-")[1]);
+        assert.ok((last.get(key) ?? -1) < n, `${key}: ${n} after ${last.get(key)}`);
+        last.set(key, n);
+      }
+    }
   });
 
   test("the whole cluster stopped for a few seconds and started again: exactly once", {
