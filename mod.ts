@@ -42,6 +42,7 @@ export type {
 } from "./src/producer/options.ts";
 export { createProducer, type Producer } from "./src/producer/producer.ts";
 export { kafkaSink } from "./src/producer/kafka_sink.ts";
+export { zstdCodec } from "./src/producer/zstd_codec.ts";
 export type {
   ConnectFunction,
   ConnectOptions,

@@ -36,6 +36,7 @@ export {
   compressionCodec,
   CompressionId,
   type CompressionName,
+  hasCompressionCodec,
   registerCompressionCodec,
 } from "./record/compression.ts";
 export * from "./protocol/varint.ts";

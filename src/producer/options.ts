@@ -7,6 +7,7 @@
  */
 
 import type { ConnectFunction } from "../net/transport.ts";
+import { CompressionId, hasCompressionCodec } from "../record/compression.ts";
 import type { PartitionerFunction } from "../partition/partitioner.ts";
 import type { Serializer } from "./serializer.ts";
 
@@ -272,6 +273,11 @@ export function resolveProducerOptions<K, V>(
       `${WHAT} as compression must be "none", "gzip", "snappy", "lz4" or "zstd": current value is ${
         String(compression)
       }`,
+    );
+  }
+  if (compression !== "none" && !hasCompressionCodec(CompressionId[compression])) {
+    throw new RangeError(
+      `${WHAT} as compression ${compression} has no codec in this runtime: register one with registerCompressionCodec() from @webstream/kafka/protocol`,
     );
   }
   const partitioner = options.partitioner ?? "default";

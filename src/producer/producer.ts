@@ -43,6 +43,10 @@ import { type ProducerIdentity, Sender } from "./sender.ts";
 import { serializeField } from "./serializer.ts";
 import { TransactionManager } from "./transaction_manager.ts";
 import { checkTopicName } from "./topic_name.ts";
+import { registerCompressionCodec } from "../record/compression.ts";
+import { zstdCodec } from "./zstd_codec.ts";
+
+registerCompressionCodec(zstdCodec);
 
 /**
  * A Kafka producer.

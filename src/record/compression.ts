@@ -121,6 +121,16 @@ export function registerCompressionCodec(codec: CompressionCodec): void {
 }
 
 /**
+ * Whether a codec is registered for a compression id.
+ *
+ * @param id The id from the batch attributes (1-7).
+ * @returns True when {@link compressionCodec} would find one.
+ */
+export function hasCompressionCodec(id: number): boolean {
+  return codecs.has(id);
+}
+
+/**
  * Finds the codec for a compression id.
  *
  * @param id The id from the batch attributes (1-7).

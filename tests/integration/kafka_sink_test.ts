@@ -145,6 +145,21 @@ describe("kafka integration", () => {
     });
   }
 
+  for (const compression of ["gzip", "zstd"] as const) {
+    test(`kafkaSink() with ${compression} batches: the Java consumer reads every record back`, {
+      timeout: 120_000,
+    }, async (t) => {
+      if (!available) return t.skip("Kafka is not running");
+      const topic = uniqueTopic(`sink-${compression}`);
+      await createTopic(topic, PARTITIONS, 3);
+      const { records, expected } = makeRecords(5_000);
+      await ReadableStream.from(records).pipeTo(
+        kafkaSink({ bootstrap: bootstrapServers, topic, compression }),
+      );
+      checkLanded(await readBack(topic), expected, expected.map((e) => e.id));
+    });
+  }
+
   test(
     "kafkaSink() stores a 1 MiB value and an empty one byte-exact",
     { timeout: 120_000 },
