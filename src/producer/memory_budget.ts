@@ -84,6 +84,16 @@ export class MemoryBudget {
   }
 
   /**
+   * Takes bytes without waiting, even past the capacity (for memory already in use, such
+   * as a batch buffer larger than its records); later reservations wait until it is back.
+   *
+   * @param bytes How many bytes.
+   */
+  charge(bytes: number): void {
+    this.#used += bytes;
+  }
+
+  /**
    * Gives bytes back and wakes waiters that now fit.
    *
    * @param bytes How many bytes.

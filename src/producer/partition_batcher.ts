@@ -37,6 +37,8 @@ export interface PartitionBatcherOptions {
   pool: BufferPool;
   /** Whether batches are part of transactions (attribute bit 4). */
   transactional: boolean;
+  /** Charges buffer bytes the records did not reserve to the budget (without waiting). */
+  charge: (bytes: number) => void;
 }
 
 /** A group goes to the stream once its records may take this many bytes. */
@@ -275,7 +277,7 @@ export class PartitionBatcher {
     const count = builder.count;
     const timestamps = this.#timestamps;
     const completions = this.#completions;
-    const reserved = this.#reserved;
+    let reserved = this.#reserved;
     const baseTimestamp = this.#baseTimestamp;
     const createdMs = this.#createdMs;
     this.#timestamps = [];
@@ -287,6 +289,13 @@ export class PartitionBatcher {
     // The next batch's buffer is sized from this one (the pool rounds it up to a power of
     // two): a partition that sees a few records per linger does not hold batchBytes each.
     this.#capacity = Math.min(this.#options.batchBytes, Math.ceil(builder.size * 1.25));
+    // The budget holds buffers, not just record bytes (as Java's buffer.memory): the part
+    // of this batch's buffer its records did not reserve is charged now.
+    const extra = bytes.buffer.byteLength - reserved;
+    if (extra > 0) {
+      this.#options.charge(extra);
+      reserved += extra;
+    }
     controller.enqueue({
       topic: this.topic,
       partition: this.partition,

@@ -493,6 +493,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         now: Date.now,
         pool: this.#buffers,
         transactional: this.#transactions !== undefined,
+        charge: (bytes) => this.#budget.charge(bytes),
       });
       this.#pump(batcher);
     }
