@@ -18,7 +18,7 @@ import { ErrorCode } from "../protocol/error_codes.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { initProducerIdApi } from "../protocol/init_producer_id.ts";
 import { metadataApi, type MetadataResponse } from "../protocol/metadata.ts";
-import { writeUtf8 } from "../record/utf8.ts";
+import { utf8Length, writeUtf8 } from "../record/utf8.ts";
 import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
 import {
   checkExplicitPartition,
@@ -478,6 +478,15 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         size += 10 + h.key.length + fieldSize(h.value);
       }
     }
+    // Strings were counted by UTF-16 length; where up to 3 bytes each could cross a
+    // limit, count them exactly (rare, so the common path stays a few additions).
+    const limit = Math.min(this.#options.maxRequestBytes, this.#options.bufferBytes);
+    if (size * 3 > limit) {
+      size = 24 + exactFieldSize(key) + exactFieldSize(value);
+      if (headers !== null) {
+        for (const h of headers) size += 10 + utf8Length(h.key) + exactFieldSize(h.value);
+      }
+    }
     return size;
   }
 
@@ -673,6 +682,11 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
 
 function fieldSize(value: RecordBytes): number {
   return value === null ? 1 : value.length + 3;
+}
+
+function exactFieldSize(value: RecordBytes): number {
+  if (value === null) return 1;
+  return (typeof value === "string" ? utf8Length(value) : value.length) + 3;
 }
 
 /**

@@ -47,6 +47,30 @@ export function writeUtf8(buf: Uint8Array, pos: number, value: string): number {
 }
 
 /**
+ * The exact UTF-8 length of a string, as `TextEncoder` would encode it (a lone
+ * surrogate becomes the 3-byte U+FFFD).
+ *
+ * @param value The string.
+ * @returns Its UTF-8 length in bytes.
+ */
+export function utf8Length(value: string): number {
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
  * Encodes a string as UTF-8 into a new array.
  *
  * @param value The string.

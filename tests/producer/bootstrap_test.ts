@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import { createProducer, KafkaClosedError, kafkaSink } from "../../mod.ts";
+import { startMockCluster } from "../mock/mock_cluster.ts";
 
 /** A port that refuses connections: bound then closed. */
 async function closedPort(): Promise<number> {
@@ -53,4 +54,22 @@ test("createProducer() rejects bad options with TypeError or RangeError naming t
   );
   // @ts-expect-error: not a compression type
   assert.throws(() => createProducer({ bootstrap: "h:1", compression: "brotli" }), /compression/);
+});
+
+test("a multi-byte string value over maxRequestBytes is refused at once, by its UTF-8 size", async () => {
+  const mock = await startMockCluster({ brokers: 1 });
+  const producer = createProducer({ bootstrap: mock.bootstrap, topic: "t", maxRequestBytes: 1000 });
+  try {
+    await mock.createTopic("t", 1, 1);
+    // 400 UTF-16 units but 1,200 UTF-8 bytes: over the limit although .length is not.
+    await assert.rejects(producer.send({ value: "€".repeat(400) }), (e: Error) => {
+      assert.equal(e.name, "MESSAGE_TOO_LARGE");
+      assert.match(e.message, /1228 bytes/);
+      return true;
+    });
+    await producer.send({ value: "€".repeat(300) }); // 900 bytes fit
+  } finally {
+    await producer.close();
+    await mock.close();
+  }
 });
