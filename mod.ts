@@ -49,3 +49,4 @@ export type {
   TlsOptions,
   Transport,
 } from "./src/net/transport.ts";
+export { defaultConnect } from "./src/net/default_connect.ts";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
-import { createProducer, KafkaClosedError, kafkaSink } from "../../mod.ts";
+import { createProducer, defaultConnect, KafkaClosedError, kafkaSink } from "../../mod.ts";
 import { startMockCluster } from "../mock/mock_cluster.ts";
 
 /** A port that refuses connections: bound then closed. */
@@ -68,6 +68,31 @@ test("a multi-byte string value over maxRequestBytes is refused at once, by its 
       return true;
     });
     await producer.send({ value: "€".repeat(300) }); // 900 bytes fit
+  } finally {
+    await producer.close();
+    await mock.close();
+  }
+});
+
+test("the connect option maps addresses: a bootstrap name that does not resolve reaches the broker", async () => {
+  const mock = await startMockCluster({ brokers: 1 });
+  const [host, port] = mock.bootstrap[0]!.split(":");
+  const dialed: string[] = [];
+  const producer = createProducer({
+    bootstrap: "kafka-1.invalid:9092",
+    topic: "mapped",
+    connect: (options) => {
+      dialed.push(`${options.host}:${options.port}`);
+      return options.host === "kafka-1.invalid"
+        ? defaultConnect({ ...options, host: host!, port: Number(port) })
+        : defaultConnect(options);
+    },
+  });
+  try {
+    await mock.createTopic("mapped", 1, 1);
+    const metadata = await producer.send({ value: "through the mapped address" });
+    assert.equal(metadata.partition, 0);
+    assert.equal(dialed[0], "kafka-1.invalid:9092");
   } finally {
     await producer.close();
     await mock.close();
