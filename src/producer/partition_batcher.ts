@@ -75,9 +75,8 @@ export class PartitionBatcher {
   #createdMs = 0;
   #reserved = 0;
   #timestamps: number[] = [];
-  #completions: (RecordCompletion | null)[] = [];
-  // The next batch's buffer size: the last batch's size, so a partition that sees a
-  // few records per linger does not hold batchBytes per batch the budget never saw.
+  #completions: RecordCompletion[] = [];
+  // The next batch's buffer size, from the last batch's (see #closeBatch).
   #capacity = 1024;
 
   /**
@@ -110,7 +109,7 @@ export class PartitionBatcher {
    * @param value The serialized value.
    * @param headers The serialized headers, or null.
    * @param timestamp The record's timestamp (ms).
-   * @param completion Its `send()` completion, or null.
+   * @param completion Settles the record (a `send()` promise or a sink's counters).
    * @param reserved The bytes reserved for it from the budget.
    */
   append(
@@ -118,7 +117,7 @@ export class PartitionBatcher {
     value: RecordBytes,
     headers: RecordHeaderInput[] | null,
     timestamp: number,
-    completion: RecordCompletion | null,
+    completion: RecordCompletion,
     reserved: number,
   ): void {
     let group = this.#group;
@@ -170,11 +169,11 @@ export class PartitionBatcher {
     const group = this.#group;
     this.#group = null;
     if (group !== null) {
-      for (const c of group.completions) c?.reject(reason);
+      for (const c of group.completions) c.reject(reason);
       records += group.count;
       reserved += group.reserved;
     }
-    for (const c of this.#completions) c?.reject(reason);
+    for (const c of this.#completions) c.reject(reason);
     records += this.#completions.length;
     this.#completions = [];
     this.#timestamps = [];

@@ -36,8 +36,8 @@ export class RecordGroup {
   readonly headers: (RecordHeaderInput[] | null)[] = [];
   /** Timestamps in ms. */
   readonly timestamps: number[] = [];
-  /** Per-record completions (`send()`), or null (sink records). */
-  readonly completions: (RecordCompletion | null)[] = [];
+  /** Per-record completions: `send()` promises, or a sink's shared counters. */
+  readonly completions: RecordCompletion[] = [];
   /** Bytes reserved from the budget for these records (upper bounds). */
   reserved = 0;
   /** When the first record was appended (ms), for the delivery timeout. */
@@ -73,7 +73,7 @@ export interface ProducerBatch {
   /** Each record's timestamp delta, for the metadata handed back by `send()`. */
   readonly timestamps: readonly number[];
   /** Per-record completions, in offset order. */
-  readonly completions: readonly (RecordCompletion | null)[];
+  readonly completions: readonly RecordCompletion[];
   /** Bytes reserved from the budget for this batch. */
   readonly reserved: number;
   /** When its first record was written (ms): the delivery timeout counts from here. */
