@@ -87,11 +87,6 @@ export class ClusterMetadata {
     return this.#snapshot;
   }
 
-  /** The error of the last failed refresh, or null when the last one succeeded. */
-  get lastError(): unknown {
-    return this.#lastError;
-  }
-
   /**
    * Calls `listener` after every refresh (successful or not).
    *
@@ -177,15 +172,6 @@ export class ClusterMetadata {
       }
       await new Promise((resolve) => setTimeout(resolve, this.#options.retryBackoffMs));
     }
-  }
-
-  /**
-   * Adds a topic to those refreshed.
-   *
-   * @param topic The topic.
-   */
-  addTopic(topic: string): void {
-    this.#topics.add(topic);
   }
 
   /** Stops the periodic refresh. */

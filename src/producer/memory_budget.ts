@@ -39,16 +39,6 @@ export class MemoryBudget {
     this.#capacity = capacity;
   }
 
-  /** The most bytes that may be reserved at once. */
-  get capacity(): number {
-    return this.#capacity;
-  }
-
-  /** Bytes reserved now. */
-  get used(): number {
-    return this.#used;
-  }
-
   /**
    * Reserves bytes if they are free and nobody waits before us.
    *

@@ -254,11 +254,6 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     });
   }
 
-  /** The default topic, if any. */
-  get topic(): string | undefined {
-    return this.#options.topic;
-  }
-
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
   send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;
   send(

@@ -176,16 +176,6 @@ export class Sender {
     pool.onChange(() => this.wake());
   }
 
-  /** Batches queued or in flight. */
-  get pending(): number {
-    return this.#pending;
-  }
-
-  /** The current producer identity (idempotent producers), or null. */
-  get identity(): ProducerIdentity | null {
-    return this.#identity;
-  }
-
   /**
    * Queues a closed batch behind its partition's earlier batches.
    *
@@ -617,13 +607,19 @@ export class Sender {
       this.#done(
         queue,
         batch,
-        new KafkaTimeoutError(
-          `Expiring ${batch.count} record(s) for ${batch.topic}-${batch.partition}: ${age} ms has passed since batch creation (deliveryTimeoutMs ${this.#options.deliveryTimeoutMs}); the request was in flight, so they may have been written`,
-        ),
+        this.#expiryError(batch, age, "the request was in flight, so they may have been written"),
         -1n,
         -1,
       );
     }
+  }
+
+  #expiryError(batch: ProducerBatch, age: number, why: string | null): KafkaTimeoutError {
+    return new KafkaTimeoutError(
+      `Expiring ${batch.count} record(s) for ${batch.topic}-${batch.partition}: ${age} ms has passed since batch creation (deliveryTimeoutMs ${this.#options.deliveryTimeoutMs})${
+        why === null ? "" : `; ${why}`
+      }`,
+    );
   }
 
   #expireQueued(queue: PartitionQueue, now: number): void {
@@ -635,11 +631,7 @@ export class Sender {
       const leader = this.#metadata.topic(batch.topic)?.leaders[batch.partition] ?? -1;
       this.#settle(
         batch,
-        new KafkaTimeoutError(
-          `Expiring ${batch.count} record(s) for ${batch.topic}-${batch.partition}: ${age} ms has passed since batch creation (deliveryTimeoutMs ${this.#options.deliveryTimeoutMs})${
-            leader < 0 ? "; the partition has no known leader" : ""
-          }`,
-        ),
+        this.#expiryError(batch, age, leader < 0 ? "the partition has no known leader" : null),
       );
       // A sequenced batch given up leaves a gap the broker would refuse: new epoch.
       if (batch.baseSequence >= 0) this.#bumpNeeded = true;

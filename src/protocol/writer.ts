@@ -73,11 +73,6 @@ export class Writer {
     this.#pos = 0;
   }
 
-  /** The size of the writer's buffer. */
-  get capacity(): number {
-    return this.#buf.length;
-  }
-
   /**
    * The bytes written so far: a view of the writer's buffer, valid until the next write.
    *
