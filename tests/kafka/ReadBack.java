@@ -3,12 +3,16 @@
 //
 // Usage:
 //   java -cp <kafka classpath>:<dir with ReadBack.class> ReadBack BOOTSTRAP TOPIC
-//        [--isolation read_committed|read_uncommitted] [--timeout-ms N]
+//        [--isolation read_committed|read_uncommitted] [--timeout-ms N] [--min-offsets N]
 //
 // It assigns ALL partitions of TOPIC (no consumer group, nothing committed),
 // seeks to the beginning, takes the end offsets once at start (for
 // read_committed those are the last stable offsets), and reads partition after
-// partition (others paused) until each reaches its end offset. Output, on
+// partition (others paused) until each reaches its end offset.
+// --min-offsets N first waits until the end offsets of all partitions span at
+// least N offsets: records produced with acks=1 or acks=0 are acknowledged
+// before the followers copy them, so the high watermark a consumer reads up to
+// can still lag behind when the producer is done. Output, on
 // stdout, ordered by partition then offset:
 //   {"partition":0,"offset":"0","timestamp":"1700000000000","timestampType":"CREATE_TIME",
 //    "key":"base64"|null,"value":"base64"|null,"headers":[["k","base64"|null],...]}
@@ -48,6 +52,7 @@ public final class ReadBack {
         String topic = args[1];
         String isolation = "read_uncommitted";
         long timeoutMs = 120_000;
+        long minOffsets = 0;
         for (int i = 2; i < args.length; i++) {
             switch (args[i]) {
                 case "--isolation":
@@ -60,6 +65,10 @@ public final class ReadBack {
                 case "--timeout-ms":
                     if (++i >= args.length) usage("--timeout-ms needs a value");
                     timeoutMs = Long.parseLong(args[i]);
+                    break;
+                case "--min-offsets":
+                    if (++i >= args.length) usage("--min-offsets needs a value");
+                    minOffsets = Long.parseLong(args[i]);
                     break;
                 default:
                     usage("unknown argument " + args[i]);
@@ -93,7 +102,17 @@ public final class ReadBack {
 
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> starts = consumer.beginningOffsets(tps);
             Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
+            while (span(starts, ends) < minOffsets) {
+                if (System.currentTimeMillis() > deadline) {
+                    System.err.printf("ReadBack: timeout waiting for %d offsets; end offsets span %d%n",
+                            minOffsets, span(starts, ends));
+                    System.exit(1);
+                }
+                Thread.sleep(100);
+                ends = consumer.endOffsets(tps);
+            }
             consumer.pause(tps);
 
             StringBuilder sb = new StringBuilder(256);
@@ -165,6 +184,12 @@ public final class ReadBack {
         }
     }
 
+    private static long span(Map<TopicPartition, Long> starts, Map<TopicPartition, Long> ends) {
+        long n = 0;
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) n += e.getValue() - starts.get(e.getKey());
+        return n;
+    }
+
     private static void bytes(StringBuilder sb, byte[] b) {
         if (b == null) {
             sb.append("null");
@@ -196,7 +221,7 @@ public final class ReadBack {
 
     private static void usage(String msg) {
         System.err.println("ReadBack: " + msg);
-        System.err.println("usage: ReadBack BOOTSTRAP TOPIC [--isolation read_committed|read_uncommitted] [--timeout-ms N]");
+        System.err.println("usage: ReadBack BOOTSTRAP TOPIC [--isolation read_committed|read_uncommitted] [--timeout-ms N] [--min-offsets N]");
         System.exit(2);
     }
 }

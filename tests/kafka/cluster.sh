@@ -54,7 +54,7 @@ usage: cluster.sh COMMAND [ARGS]     (KAFKA_TEST_HOME=$KT)
   leader TOPIC PARTITION      print the leader node id (-1 if none)
   topics ARGS...              TopicCommand --bootstrap-server <all> ARGS... (e.g. topics --describe --topic t)
   produce TOPIC [ARGS...]     Kafka's ConsoleProducer reading stdin (e.g. --property parse.key=true --property key.separator=:)
-  readback TOPIC [--isolation read_committed|read_uncommitted] [--timeout-ms N]
+  readback TOPIC [--isolation read_committed|read_uncommitted] [--timeout-ms N] [--min-offsets N]
                               ReadBack.java: all records as JSON lines on stdout
   bootstrap                   print the bootstrap servers
   java MAINCLASS ARGS...      run any class on the Kafka classpath (tools logging to stderr)
@@ -657,7 +657,7 @@ main() {
       local topic="$1"; shift
       run_tool "$(console_producer_class)" --bootstrap-server "$BOOTSTRAP" --topic "$topic" "$@" ;;
     readback)
-      [[ $# -ge 1 ]] || die "usage: readback TOPIC [--isolation read_committed|read_uncommitted] [--timeout-ms N]"
+      [[ $# -ge 1 ]] || die "usage: readback TOPIC [--isolation read_committed|read_uncommitted] [--timeout-ms N] [--min-offsets N]"
       local topic="$1"; shift
       run_tool ReadBack "$BOOTSTRAP" "$topic" "$@" ;;
     bootstrap) echo "$BOOTSTRAP" ;;

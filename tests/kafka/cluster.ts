@@ -407,6 +407,12 @@ export interface ReadBackOptions {
   isolation?: "read_committed" | "read_uncommitted";
   /** Give up (ClusterCommandError) after this many ms. Default 120 000. */
   timeoutMs?: number;
+  /**
+   * First wait until the partitions' end offsets span at least this many offsets.
+   * Records produced with acks 1 or 0 are acknowledged before the followers copy
+   * them, so the high watermark (where a consumer stops) can lag behind for a while.
+   */
+  minOffsets?: number;
 }
 
 function b64(x: unknown, what: string): Uint8Array | null {
@@ -461,6 +467,7 @@ export async function readBack(
   const args = ["readback", topic, "--isolation", options.isolation ?? "read_uncommitted"];
   const timeoutMs = options.timeoutMs ?? 120_000;
   args.push("--timeout-ms", String(timeoutMs));
+  if (options.minOffsets !== undefined) args.push("--min-offsets", String(options.minOffsets));
   const records: ReadBackRecord[] = [];
   const decoder = new TextDecoder();
   await runCluster(args, {
