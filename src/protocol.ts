@@ -26,6 +26,7 @@ export {
   type RecordHeader,
 } from "./record/record_batch.ts";
 export {
+  type BufferAllocator,
   RecordBatchBuilder,
   type RecordBatchHeader,
   type RecordBytes,

@@ -9,10 +9,12 @@
  * @module
  */
 
+import type { BufferAllocator } from "../record/record_batch_builder.ts";
+
 const MIN_SIZE = 1024;
 
 /** Free lists of buffers by power-of-two size. */
-export class BufferPool {
+export class BufferPool implements BufferAllocator {
   readonly #maxSize: number;
   readonly #maxFreeBytes: number;
   readonly #free = new Map<number, Uint8Array[]>();
@@ -38,30 +40,49 @@ export class BufferPool {
   }
 
   /**
-   * A buffer of at least `size` bytes: a free one of its bucket, or a new one.
+   * A buffer of at least `size` bytes: a free one of its bucket or the next larger
+   * one free, or a new one.
    *
    * @param size Bytes needed.
    * @returns The buffer (its length is the bucket size).
    */
   take(size: number): Uint8Array {
-    const bucket = BufferPool.bucket(Math.min(size, this.#maxSize));
-    const reused = this.#free.get(bucket)?.pop();
-    if (reused !== undefined) {
-      this.#freeBytes -= bucket;
-      return reused;
+    // Larger than any pooled size (a record bigger than batchBytes): exact, unpooled.
+    if (size > this.#maxSize) return new Uint8Array(size);
+    const bucket = BufferPool.bucket(size);
+    // Its own size first, else the smallest larger one: buffers freed by batches of
+    // another size are reused rather than left to pile up while new ones are made.
+    for (let b = bucket; b <= this.#maxSize; b *= 2) {
+      const reused = this.#free.get(b)?.pop();
+      if (reused !== undefined) {
+        this.#freeBytes -= b;
+        return reused;
+      }
     }
     return new Uint8Array(bucket);
   }
 
   /**
    * Returns the buffer behind `bytes` if it is a whole pooled-size buffer and the pool
-   * has room; anything else is left to the garbage collector.
+   * has room, if need be by dropping smaller free buffers; anything else is left to
+   * the garbage collector.
    *
    * @param bytes A view of the buffer; nothing may use it afterwards.
    */
   give(bytes: Uint8Array): void {
     const size = bytes.buffer.byteLength;
     if (bytes.byteOffset !== 0 || size > this.#maxSize || size !== BufferPool.bucket(size)) return;
+    // Full: smaller free buffers make room, as a larger buffer also serves smaller
+    // requests; otherwise the pool fills with sizes nobody asks for any more.
+    for (let b = MIN_SIZE; b < size && this.#freeBytes + size > this.#maxFreeBytes; b *= 2) {
+      const smaller = this.#free.get(b);
+      while (
+        smaller !== undefined && smaller.length > 0 && this.#freeBytes + size > this.#maxFreeBytes
+      ) {
+        smaller.pop();
+        this.#freeBytes -= b;
+      }
+    }
     if (this.#freeBytes + size > this.#maxFreeBytes) return;
     let list = this.#free.get(size);
     if (list === undefined) this.#free.set(size, list = []);

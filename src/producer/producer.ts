@@ -8,6 +8,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import {
   KafkaClosedError,
   KafkaDeliveryError,
@@ -133,6 +134,7 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
 
 /** Counts a sink's records, so its close can report exactly what failed. */
 export class SinkCompletion implements RecordCompletion {
+  timestamp = 0;
   delivered = 0;
   failed = 0;
   readonly errors: Error[] = [];
@@ -170,6 +172,14 @@ export class SinkCompletion implements RecordCompletion {
   }
 }
 
+/**
+ * A sink lets the event loop turn after buffering this many bytes (see
+ * `KafkaProducer.yieldDue`). Measured on the mock-cluster bench: every 1 MiB costs
+ * nothing in throughput and keeps Bun's peak RSS near 90 MB (vs ~135 MB without);
+ * every 256 KiB was slower on both runtimes.
+ */
+const YIELD_BYTES = 1024 * 1024;
+
 const CLOSED_MESSAGE = "Cannot send record as the producer is closed";
 
 /** The producer's implementation. */
@@ -186,7 +196,11 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   readonly #waitingTopics = new Map<string, Promise<void>>();
   readonly #checkedTopics = new Set<string>();
   #scratch = new Uint8Array(256);
+  #keyViews: Uint8Array[] = [];
   #outstanding = 0;
+  // Bytes buffered since the event loop last turned; see yieldDue().
+  #sinceTurn = 0;
+  #turn: Promise<void> | null = null;
   #flushing = 0;
   #idle: (() => void)[] = [];
   #closed = false;
@@ -266,12 +280,13 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     return new Promise<RecordMetadata>((resolve, reject) => {
       const completion: RecordCompletion = {
+        timestamp: 0,
         resolve: (batch, index, baseOffset, logAppendTime) =>
           resolve({
             topic: batch.topic,
             partition: batch.partition,
             offset: baseOffset < 0n ? -1n : baseOffset + BigInt(index),
-            timestamp: logAppendTime >= 0 ? logAppendTime : batch.timestamps[index]!,
+            timestamp: logAppendTime >= 0 ? logAppendTime : completion.timestamp,
           }),
         reject,
       };
@@ -335,22 +350,33 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     // Records of a topic still waiting for metadata keep their order behind it.
     const waiting = this.#waitingTopics.get(topic);
     if (waiting !== undefined || this.#metadata.topic(topic) === undefined) {
-      this.#outstanding++;
-      const next = (waiting ?? this.#metadata.waitForTopic(topic, this.#options.maxBlockMs))
-        .then(() => this.#appendKnown(topic, record, completion))
-        .finally(() => {
-          this.#outstanding--;
-          this.#checkIdle();
-        });
-      const tail = next.then(() => {}, () => {});
-      this.#waitingTopics.set(topic, tail);
-      // Once the last waiting record is through, records take the synchronous path again.
-      tail.then(() => {
-        if (this.#waitingTopics.get(topic) === tail) this.#waitingTopics.delete(topic);
-      });
-      return next;
+      return this.#appendAfterMetadata(waiting, topic, record, completion);
     }
     return this.#appendKnown(topic, record, completion);
+  }
+
+  // The slow paths live in their own methods: a closure in the hot path would make
+  // every record allocate a context for the variables it captures.
+  #appendAfterMetadata(
+    waiting: Promise<void> | undefined,
+    topic: string,
+    record: ProducerRecord<K, V>,
+    completion: RecordCompletion,
+  ): Promise<void> {
+    this.#outstanding++;
+    const next = (waiting ?? this.#metadata.waitForTopic(topic, this.#options.maxBlockMs))
+      .then(() => this.#appendKnown(topic, record, completion))
+      .finally(() => {
+        this.#outstanding--;
+        this.#checkIdle();
+      });
+    const tail = next.then(() => {}, () => {});
+    this.#waitingTopics.set(topic, tail);
+    // Once the last waiting record is through, records take the synchronous path again.
+    tail.then(() => {
+      if (this.#waitingTopics.get(topic) === tail) this.#waitingTopics.delete(topic);
+    });
+    return next;
   }
 
   #appendKnown(
@@ -362,9 +388,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     const info = this.#metadata.topic(topic);
     if (info === undefined) {
       // Metadata lost the topic since (deleted?): wait for it again.
-      return this.#metadata.waitForTopic(topic, this.#options.maxBlockMs).then(() =>
-        this.#appendKnown(topic, record, completion)
-      );
+      return this.#appendAgainAfterMetadata(topic, record, completion);
     }
     const o = this.#options;
     const key: RecordBytes = serializeField(
@@ -403,6 +427,39 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       this.#commit(topic, partition, key, value, headers, timestamp, completion, size);
       return undefined;
     }
+    return this.#appendAfterBudget(
+      topic,
+      partition,
+      key,
+      value,
+      headers,
+      timestamp,
+      completion,
+      size,
+    );
+  }
+
+  #appendAgainAfterMetadata(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    completion: RecordCompletion,
+  ): Promise<void> {
+    return this.#metadata.waitForTopic(topic, this.#options.maxBlockMs).then(() =>
+      this.#appendKnown(topic, record, completion)
+    );
+  }
+
+  #appendAfterBudget(
+    topic: string,
+    partition: number,
+    key: RecordBytes,
+    value: RecordBytes,
+    headers: RecordHeaderInput[] | null,
+    timestamp: number,
+    completion: RecordCompletion,
+    size: number,
+  ): Promise<void> {
+    const o = this.#options;
     this.#outstanding++;
     return this.#budget.reserve(size, o.maxBlockMs, () =>
       new KafkaTimeoutError(
@@ -435,10 +492,32 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     size: number,
   ): void {
     const batcher = this.#batcher(topic, partition);
+    completion.timestamp = timestamp;
+    this.#sinceTurn += size;
     batcher.append(key, value, headers, timestamp, completion, size);
     this.#outstanding++;
     this.#partitioner.onAppend(topic, partition, size, true);
     if (this.#flushing > 0) batcher.flush();
+  }
+
+  /**
+   * A promise of the event loop's next turn once a batch's worth of bytes was buffered
+   * since the last one, else undefined. A sink fed by `pipeTo` writes in a chain of
+   * microtasks that never lets the event loop run: without this the sender's socket
+   * writes and the brokers' acknowledgements wait until the whole buffer is full, and
+   * a stream holds `bufferBytes` at all times instead of what is actually in flight.
+   *
+   * @returns Undefined, or a promise that resolves after the event loop turned.
+   */
+  yieldDue(): Promise<void> | undefined {
+    if (this.#sinceTurn < YIELD_BYTES) return undefined;
+    return this.#turn ??= new Promise((resolve) => {
+      setImmediate(() => {
+        this.#turn = null;
+        this.#sinceTurn = 0;
+        resolve();
+      });
+    });
   }
 
   #timestamp(value: number | Date | undefined): number {
@@ -457,8 +536,13 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   /** Key bytes for the partitioner; a string key is encoded into scratch space. */
   #keyBytes(key: RecordBytes): Uint8Array | null {
     if (typeof key !== "string") return key;
-    if (key.length * 3 > this.#scratch.length) this.#scratch = new Uint8Array(key.length * 3);
-    return this.#scratch.subarray(0, writeUtf8(this.#scratch, 0, key));
+    if (key.length * 3 > this.#scratch.length) {
+      this.#scratch = new Uint8Array(key.length * 3);
+      this.#keyViews = [];
+    }
+    const length = writeUtf8(this.#scratch, 0, key);
+    // One view per length, reused: a new subarray per record would be garbage.
+    return this.#keyViews[length] ??= this.#scratch.subarray(0, length);
   }
 
   /**
@@ -526,14 +610,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     if (error !== null) this.#transactions?.recordFailed(error);
     this.#budget.release(batch.reserved);
     this.#buffers.give(batch.bytes);
-    const completions = batch.completions;
-    if (error === null) {
-      for (let i = 0; i < completions.length; i++) {
-        completions[i]!.resolve(batch, i, baseOffset, logAppendTime);
-      }
-    } else {
-      for (let i = 0; i < completions.length; i++) completions[i]!.reject(error);
-    }
+    if (error === null) batch.completions.resolve(batch, baseOffset, logAppendTime);
+    else batch.completions.reject(error);
     this.#outstanding -= batch.count;
     this.#checkIdle();
   }
@@ -713,9 +791,8 @@ export function createSink<K, V>(
         return recordFailed(error, written);
       }
       written++;
-      if (waiting === undefined) return undefined;
-      const index = written - 1;
-      return waiting.catch((error) => recordFailed(error, index));
+      if (waiting === undefined) return producer.yieldDue();
+      return whenBuffered(waiting, written - 1);
     },
     close: async (): Promise<void> => {
       await finish();
@@ -727,6 +804,11 @@ export function createSink<K, V>(
       await finish();
     },
   });
+
+  /** A record waiting for buffer space or metadata; outside write() so write() has no closure. */
+  function whenBuffered(waiting: Promise<void>, index: number): Promise<void> {
+    return waiting.catch((error) => recordFailed(error, index));
+  }
 
   /** Delivers everything written so far, then fails with the error built from the final counts. */
   async function finishThen(error: () => Error): Promise<never> {

@@ -1,17 +1,20 @@
 /**
- * What flows through the producer: groups of serialized records on their way into a
- * partition's batcher, and the closed batches that come out and go to the sender.
+ * What flows through the producer: the completions that settle records, and the
+ * closed batches that come out of a partition's batcher and go to the sender.
  *
  * @module
  */
-
-import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
 
 /**
  * Settles records: one per `send()` call, or one shared by all the records of a sink,
  * which only counts (so acknowledging a record allocates nothing for the sink).
  */
 export interface RecordCompletion {
+  /**
+   * The record's timestamp (ms), set when it is buffered. A completion shared by many
+   * records (a sink's) holds the last one and does not read it.
+   */
+  timestamp: number;
   /**
    * Called when the record at `index` of `batch` is stored from `baseOffset` (-1 with
    * acks=0); `logAppendTime` is the broker's time for LogAppendTime topics, else -1.
@@ -22,39 +25,111 @@ export interface RecordCompletion {
 }
 
 /**
- * Records for one partition, serialized and waiting to be encoded, held as parallel
- * arrays so a record costs a few array slots, not an object. The batcher stream
- * takes groups rather than single records: one stream hop per group keeps the Web
- * Streams cost off the per-record budget.
+ * The completions of consecutive records, kept as runs: a sink's records share one
+ * completion, so a batch of thousands holds one entry instead of one per record (no
+ * per-record array for the garbage collector to copy while the batch is in flight).
  */
-export class RecordGroup {
-  /** Serialized keys. */
-  readonly keys: RecordBytes[] = [];
-  /** Serialized values. */
-  readonly values: RecordBytes[] = [];
-  /** Serialized headers, or null. */
-  readonly headers: (RecordHeaderInput[] | null)[] = [];
-  /** Timestamps in ms. */
-  readonly timestamps: number[] = [];
-  /** Per-record completions: `send()` promises, or a sink's shared counters. */
-  readonly completions: RecordCompletion[] = [];
-  /** Bytes reserved from the budget for these records (upper bounds). */
-  reserved = 0;
-  /** When the first record was appended (ms), for the delivery timeout. */
-  readonly firstMs: number;
-  /** Close the open batch after this group (linger expired, flush or close). */
-  closeAfter = false;
+export class CompletionRuns {
+  /** The completion of each run. */
+  readonly #completions: RecordCompletion[] = [];
+  /** Where each run ends (exclusive record index). */
+  readonly #ends: number[] = [];
+  #count = 0;
 
-  /**
-   * @param firstMs When the first record was appended.
-   */
-  constructor(firstMs: number) {
-    this.firstMs = firstMs;
+  /** Records covered. */
+  get count(): number {
+    return this.#count;
   }
 
-  /** Records in the group. */
-  get count(): number {
-    return this.keys.length;
+  /**
+   * Adds the next record's completion.
+   *
+   * @param completion The completion.
+   */
+  push(completion: RecordCompletion): void {
+    const last = this.#completions.length - 1;
+    this.#count++;
+    if (last >= 0 && this.#completions[last] === completion) this.#ends[last] = this.#count;
+    else {
+      this.#completions.push(completion);
+      this.#ends.push(this.#count);
+    }
+  }
+
+  /**
+   * Adds every record of `other` after these.
+   *
+   * @param other Completions of the records that follow.
+   */
+  pushAll(other: CompletionRuns): void {
+    let start = 0;
+    for (let r = 0; r < other.#completions.length; r++) {
+      const completion = other.#completions[r]!;
+      const end = other.#ends[r]!;
+      const last = this.#completions.length - 1;
+      this.#count += end - start;
+      if (last >= 0 && this.#completions[last] === completion) this.#ends[last] = this.#count;
+      else {
+        this.#completions.push(completion);
+        this.#ends.push(this.#count);
+      }
+      start = end;
+    }
+  }
+
+  /**
+   * The completions of records `from` (inclusive) to `to` (exclusive).
+   *
+   * @param from First record.
+   * @param to End record.
+   * @returns Their completions, as runs.
+   */
+  slice(from: number, to: number): CompletionRuns {
+    const out = new CompletionRuns();
+    let start = 0;
+    for (let r = 0; r < this.#completions.length; r++) {
+      const end = this.#ends[r]!;
+      const lo = Math.max(start, from);
+      const hi = Math.min(end, to);
+      if (lo < hi) {
+        out.#completions.push(this.#completions[r]!);
+        out.#count += hi - lo;
+        out.#ends.push(out.#count);
+      }
+      start = end;
+    }
+    return out;
+  }
+
+  /**
+   * Resolves every record: record `i` is at offset `baseOffset + i`.
+   *
+   * @param batch The batch they were stored in.
+   * @param baseOffset Its base offset (-1 with acks=0).
+   * @param logAppendTime The broker's time, or -1.
+   */
+  resolve(batch: ProducerBatch, baseOffset: bigint, logAppendTime: number): void {
+    let i = 0;
+    for (let r = 0; r < this.#completions.length; r++) {
+      const completion = this.#completions[r]!;
+      const end = this.#ends[r]!;
+      for (; i < end; i++) completion.resolve(batch, i, baseOffset, logAppendTime);
+    }
+  }
+
+  /**
+   * Rejects every record.
+   *
+   * @param error Why they were not stored.
+   */
+  reject(error: unknown): void {
+    let start = 0;
+    for (let r = 0; r < this.#completions.length; r++) {
+      const completion = this.#completions[r]!;
+      const end = this.#ends[r]!;
+      for (let i = start; i < end; i++) completion.reject(error);
+      start = end;
+    }
   }
 }
 
@@ -70,10 +145,8 @@ export interface ProducerBatch {
   readonly count: number;
   /** The first record's timestamp in ms; offsets and timestamps are reported from it. */
   readonly baseTimestamp: number;
-  /** Each record's timestamp delta, for the metadata handed back by `send()`. */
-  readonly timestamps: readonly number[];
-  /** Per-record completions, in offset order. */
-  readonly completions: readonly RecordCompletion[];
+  /** The records' completions, in offset order. */
+  readonly completions: CompletionRuns;
   /** Bytes reserved from the budget for this batch. */
   readonly reserved: number;
   /** When its first record was written (ms): the delivery timeout counts from here. */

@@ -20,14 +20,16 @@ async function encodeHalf(
   reserved: number,
 ): Promise<ProducerBatch> {
   const records = decoded.records.slice(from, to);
-  const baseTimestamp = batch.timestamps[from]!;
+  const timestampOf = (r: RecordBatch["records"][number]): number =>
+    Number(decoded.baseTimestamp + r.timestampDelta);
+  const baseTimestamp = timestampOf(records[0]!);
   const builder = new RecordBatchBuilder(
     records.reduce((n, r) => n + (r.key?.length ?? 0) + (r.value?.length ?? 0) + 32, 64),
   );
   let maxTimestamp = baseTimestamp;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    const timestamp = batch.timestamps[from + i]!;
+    const timestamp = timestampOf(r);
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
     builder.append(
       timestamp - baseTimestamp,
@@ -58,7 +60,6 @@ async function encodeHalf(
     bytes,
     count: records.length,
     baseTimestamp,
-    timestamps: batch.timestamps.slice(from, to),
     completions: batch.completions.slice(from, to),
     reserved,
     createdMs: batch.createdMs,

@@ -108,6 +108,39 @@ function writeField(buf: Uint8Array, pos: number, value: RecordBytes): number {
 }
 
 /**
+ * Where a {@link RecordBatchBuilder} gets a larger buffer when a record does not fit,
+ * and where it returns the one it outgrew (a producer's buffer pool, say), so growing
+ * a batch does not leave garbage behind.
+ *
+ * @example A pass-through allocator
+ * ```ts
+ * import { type BufferAllocator, RecordBatchBuilder } from "@webstream/kafka/protocol";
+ *
+ * const allocator: BufferAllocator = {
+ *   take: (size) => new Uint8Array(size),
+ *   give: () => {},
+ * };
+ * const builder = new RecordBatchBuilder(allocator.take(1024), allocator);
+ * builder.append(0, 0, null, "x".repeat(4096), null); // grows through the allocator
+ * ```
+ */
+export interface BufferAllocator {
+  /**
+   * A buffer of at least `size` bytes.
+   *
+   * @param size Bytes needed.
+   * @returns The buffer; its contents do not matter.
+   */
+  take(size: number): Uint8Array;
+  /**
+   * Takes back a buffer the builder no longer uses.
+   *
+   * @param buffer The buffer; the builder never touches it again.
+   */
+  give(buffer: Uint8Array): void;
+}
+
+/**
  * Accumulates records into one RecordBatch v2 buffer.
  *
  * @example Building a batch of two records
@@ -127,6 +160,7 @@ function writeField(buf: Uint8Array, pos: number, value: RecordBytes): number {
  */
 export class RecordBatchBuilder {
   #buf: Uint8Array;
+  readonly #allocator: BufferAllocator | undefined;
   #pos = RECORD_BATCH_HEADER_SIZE;
   #count = 0;
 
@@ -136,8 +170,11 @@ export class RecordBatchBuilder {
    * @param capacity Initial buffer size in bytes (the batch's expected size), or a
    * buffer to write into (for example a pooled one); it grows for a record that does
    * not fit.
+   * @param allocator Where a larger buffer comes from, and the outgrown one goes; by
+   * default a new buffer is allocated and the old one left to the garbage collector.
    */
-  constructor(capacity: number | Uint8Array) {
+  constructor(capacity: number | Uint8Array, allocator?: BufferAllocator) {
+    this.#allocator = allocator;
     this.#buf = typeof capacity === "number"
       ? new Uint8Array(Math.max(MIN_CAPACITY, capacity))
       : capacity.length >= MIN_CAPACITY
@@ -286,9 +323,12 @@ export class RecordBatchBuilder {
   #grow(need: number): void {
     let size = this.#buf.length * 2;
     while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#pos));
+    const old = this.#buf;
+    let next = this.#allocator?.take(size);
+    if (next === undefined || next.length < need) next = new Uint8Array(size);
+    next.set(old.subarray(0, this.#pos));
     this.#buf = next;
+    this.#allocator?.give(old);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startMockCluster } from "../mock/mock_cluster.ts";
+import { endOffsets, startMockCluster } from "../mock/mock_cluster.ts";
 import { createProducer, kafkaSink, KafkaTimeoutError, type ProducerRecord } from "../../mod.ts";
 
 const VALUE = "x".repeat(1000);
@@ -99,6 +99,48 @@ test("a batch still in flight when deliveryTimeoutMs passes fails then, naming i
     assert.ok(elapsed >= 3900 && elapsed < 5500, `failed after ${elapsed} ms`);
     await mock.setRtt(1, 0);
     await producer.close();
+  } finally {
+    await mock.close();
+  }
+});
+
+test("a long pipe into a sink lets the event loop run: timers fire while records flow", {
+  timeout: 60_000,
+}, async () => {
+  const mock = await startMockCluster({ brokers: 1 });
+  try {
+    await mock.createTopic("flowing", 1, 1);
+    // A budget that never fills, so write() never has to wait: without the sink giving
+    // the event loop a turn now and then, the whole pipe would run as one chain of
+    // microtasks and no timer (linger, request timeout, this interval) could fire.
+    // 200,000 records of ~130 bytes make ~26 turns at one per MiB (measured: 26-29
+    // ticks; 3 when the sink never yields).
+    const total = 200_000;
+    const value = "y".repeat(100);
+    let pulled = 0;
+    let ticksWhileFlowing = 0;
+    const interval = setInterval(() => {
+      if (pulled > 0 && pulled < total) ticksWhileFlowing++;
+    }, 1);
+    try {
+      const source = new ReadableStream<ProducerRecord>({
+        pull(controller) {
+          const end = Math.min(total, pulled + 256);
+          for (; pulled < end; pulled++) controller.enqueue({ value });
+          if (pulled === total) controller.close();
+        },
+      }, { highWaterMark: 0 });
+      await source.pipeTo(
+        kafkaSink({ bootstrap: mock.bootstrap, topic: "flowing", bufferBytes: 256 * 1024 * 1024 }),
+      );
+    } finally {
+      clearInterval(interval);
+    }
+    assert.ok(
+      ticksWhileFlowing >= 12,
+      `the interval fired ${ticksWhileFlowing} times during the pipe`,
+    );
+    assert.equal((await endOffsets(mock.bootstrap, "flowing")).get(0), total);
   } finally {
     await mock.close();
   }

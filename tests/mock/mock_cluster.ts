@@ -490,6 +490,32 @@ export async function readBack(
   return parseKcatRecords(out);
 }
 
+/**
+ * Each partition's end offset (last offset + 1), from kcat reading only the last
+ * record of each partition. Use it to count large topics: a full read of a topic
+ * holding many megabytes can end early against the mock (kcat sees a premature
+ * end of partition), while the last offset is always exact.
+ */
+export async function endOffsets(
+  bootstrap: string | readonly string[],
+  topic: string,
+  timeoutMs = 20_000,
+): Promise<Map<number, number>> {
+  await ensureMockBinary(); // makes sure kcat is installed
+  const brokers = typeof bootstrap === "string" ? bootstrap : bootstrap.join(",");
+  const out = await run(
+    "kcat",
+    ["-C", "-q", "-e", "-b", brokers, "-t", topic, "-o", "-1", "-f", "%p %o\\n"],
+    timeoutMs,
+  );
+  const ends = new Map<number, number>();
+  for (const line of new TextDecoder().decode(out).split("\n")) {
+    const m = /^(\d+) (\d+)$/.exec(line.trim());
+    if (m) ends.set(Number(m[1]), Number(m[2]) + 1);
+  }
+  return ends;
+}
+
 /** Parses kcat `-f '%p %o %T %K %S\n%k%s'` output. Exported for tests. */
 export function parseKcatRecords(out: Uint8Array): Map<number, ReadBackRecord[]> {
   const byPartition = new Map<number, ReadBackRecord[]>();

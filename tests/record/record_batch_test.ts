@@ -244,6 +244,52 @@ describe("decodeRecordBatch()", () => {
 });
 
 describe("RecordBatchBuilder", () => {
+  test("a builder grows through its allocator and gives back the buffer it outgrew", async () => {
+    const taken: number[] = [];
+    const given: Uint8Array[] = [];
+    const allocator = {
+      take: (size: number) => {
+        taken.push(size);
+        return new Uint8Array(size);
+      },
+      give: (buffer: Uint8Array) => given.push(buffer),
+    };
+    const first = new Uint8Array(256);
+    const builder = new RecordBatchBuilder(first, allocator);
+    const value = "v".repeat(300);
+    builder.append(0, 0, "k", value, null);
+    builder.append(0, 1, "k", value, null);
+    // Strings are bounded at 3 bytes per UTF-16 unit before they are written.
+    assert.deepEqual(taken, [1024, 2048]);
+    assert.equal(given[0], first);
+    assert.equal(given.length, taken.length);
+    const batch = builder.finish({
+      baseOffset: 0n,
+      partitionLeaderEpoch: -1,
+      attributes: 0,
+      lastOffsetDelta: 1,
+      baseTimestamp: 0n,
+      maxTimestamp: 0n,
+      producerId: -1n,
+      producerEpoch: -1,
+      baseSequence: -1,
+    });
+    const decoded = await decodeRecordBatch(batch);
+    assert.deepEqual(
+      decoded.records.map((r) => new TextDecoder().decode(r.value!)),
+      [value, value],
+    );
+  });
+
+  test("an allocator that hands back too small a buffer is not trusted", () => {
+    const builder = new RecordBatchBuilder(new Uint8Array(256), {
+      take: () => new Uint8Array(16),
+      give: () => {},
+    });
+    builder.append(0, 0, null, "v".repeat(1000), null);
+    assert.ok(builder.size > 1000);
+  });
+
   test("append() returns the bytes taken and maxRecordSize() bounds them", () => {
     const builder = new RecordBatchBuilder(64);
     let total = 61;
