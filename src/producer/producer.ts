@@ -240,6 +240,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         retryBackoffMs: o.retryBackoffMs,
         maxBlockMs: o.maxBlockMs,
         onPartitionsAdded: () => this.#sender.wake(),
+        onEpochBumped: (identity) => this.#sender.resetIdentity(identity),
         onFatal: (error) => this.#fail(error),
       });
     this.#sender = new Sender(this.#metadata, this.#pool, {
@@ -258,6 +259,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       transactional: this.#transactions === undefined ? undefined : {
         transactionalId: o.transactionalId!,
         partitionReady: (topic, partition) => this.#transactions!.partitionReady(topic, partition),
+        abortableError: () => this.#transactions!.abortableError(),
+        requireEpochBump: (error) => this.#transactions!.requireEpochBump(error),
       },
       now: Date.now,
     }, {

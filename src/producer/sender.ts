@@ -16,7 +16,9 @@
  * the broker reports with OUT_OF_ORDER_SEQUENCE_NUMBER on the oldest batch,
  * UNKNOWN_PRODUCER_ID, or a sequenced batch failing for good), sending pauses until
  * nothing is in flight, the epoch is bumped (KIP-360) and unacknowledged batches are
- * re-sequenced from 0.
+ * re-sequenced from 0. In a transaction the bump waits for the abort instead (the
+ * transaction becomes abort-only), and once a transaction is abort-only whatever is
+ * not in flight fails at once, as in Java.
  *
  * Without idempotence one batch per partition is in flight, so order still holds; a
  * retry after a lost response may store a batch twice, as in Java.
@@ -24,7 +26,7 @@
  * @module
  */
 
-import { KafkaError } from "../errors.ts";
+import { KafkaError, KafkaTransactionError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { produceApi, type ProduceRequest, type ProduceResponse } from "../protocol/produce.ts";
@@ -67,12 +69,26 @@ export interface SenderOptions {
   maxInFlight: number;
   /** Gets producer identities; undefined when not idempotent. */
   initProducerIdentity: InitProducerIdentity | undefined;
-  /** For a transactional producer: its id, and whether a partition was added to the transaction. */
-  transactional:
-    | { transactionalId: string; partitionReady(topic: string, partition: number): boolean }
-    | undefined;
+  /** For a transactional producer: its transaction's state. */
+  transactional: SenderTransaction | undefined;
   /** The clock (ms). */
   now: () => number;
+}
+
+/** What the sender asks of a transactional producer's transaction. */
+export interface SenderTransaction {
+  /** The transactional id. */
+  readonly transactionalId: string;
+  /** Whether a partition was added to the open transaction (if not, it is being added). */
+  partitionReady(topic: string, partition: number): boolean;
+  /** The error that leaves the open transaction abort-only, or null. */
+  abortableError(): Error | null;
+  /**
+   * The sequence numbers can no longer be trusted: the transaction becomes abort-only
+   * and the epoch is bumped when it is aborted, as Java does (bumping now would abort
+   * it at the coordinator behind the application's back).
+   */
+  requireEpochBump(error: Error): void;
 }
 
 /** What the sender reports back for each batch. */
@@ -249,6 +265,8 @@ export class Sender {
         }
       }
     }
+    const abortable = this.#options.transactional?.abortableError() ?? null;
+    if (abortable !== null) this.#failUndrained(abortable);
     if (!this.#identityReady(now)) {
       this.#wakeAt(Math.min(nextWakeAt, this.#identityRetryAtMs));
       return;
@@ -515,7 +533,7 @@ export class Sender {
       // Out of order behind an earlier failed batch: resent after it. The oldest batch
       // itself out of order, or the broker no longer knowing us: new epoch, new sequences.
       const oldest = queue.inFlight[0] === batch && queue.toRetry.length === 0;
-      if (oldest || code === ErrorCode.UNKNOWN_PRODUCER_ID) this.#bumpNeeded = true;
+      if (oldest || code === ErrorCode.UNKNOWN_PRODUCER_ID) this.#requireBump(error);
       retriable = true;
     }
     if (
@@ -562,7 +580,7 @@ export class Sender {
   #split(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
     this.#removeInFlight(queue, batch);
     queue.splitting++;
-    if (batch.baseSequence >= 0) this.#bumpNeeded = true;
+    if (batch.baseSequence >= 0) this.#requireBump(error);
     splitBatch(batch).then(
       ([first, second]) => {
         queue.splitting--;
@@ -577,6 +595,47 @@ export class Sender {
         this.wake();
       },
     );
+  }
+
+  /**
+   * The partition's sequence space is broken: the epoch must be bumped (KIP-360); in a
+   * transaction, when it is aborted.
+   */
+  #requireBump(error: Error): void {
+    const transaction = this.#options.transactional;
+    if (transaction === undefined) this.#bumpNeeded = true;
+    else transaction.requireEpochBump(error);
+  }
+
+  /**
+   * An abort-only transaction sends nothing more: what is not in flight fails now, as
+   * Java's `abortUndrainedBatches` does, so the abort does not wait for it.
+   */
+  #failUndrained(cause: Error): void {
+    for (const queue of this.#queues.values()) {
+      for (const batch of [...queue.toRetry.splice(0), ...queue.batches.splice(0)]) {
+        this.#settle(
+          batch,
+          new KafkaTransactionError(
+            `Cannot send ${batch.count} record(s) to ${batch.topic}-${batch.partition} as the transaction can only be aborted: ${cause.message}`,
+            { cause },
+          ),
+        );
+      }
+    }
+  }
+
+  /**
+   * Takes an epoch bumped outside the sender (when a transaction was aborted):
+   * sequences start again from 0.
+   *
+   * @param identity The producer id and its new epoch.
+   */
+  resetIdentity(identity: ProducerIdentity): void {
+    this.#identity = identity;
+    this.#bumpNeeded = false;
+    this.#resequence();
+    this.wake();
   }
 
   #removeInFlight(queue: PartitionQueue, batch: ProducerBatch): void {
@@ -629,12 +688,14 @@ export class Sender {
       if (age < this.#options.deliveryTimeoutMs) return;
       queue.batches.shift();
       const leader = this.#metadata.topic(batch.topic)?.leaders[batch.partition] ?? -1;
-      this.#settle(
+      const error = this.#expiryError(
         batch,
-        this.#expiryError(batch, age, leader < 0 ? "the partition has no known leader" : null),
+        age,
+        leader < 0 ? "the partition has no known leader" : null,
       );
+      this.#settle(batch, error);
       // A sequenced batch given up leaves a gap the broker would refuse: new epoch.
-      if (batch.baseSequence >= 0) this.#bumpNeeded = true;
+      if (batch.baseSequence >= 0) this.#requireBump(error);
     }
   }
 
@@ -646,7 +707,7 @@ export class Sender {
     logAppendTime: number,
   ): void {
     this.#removeInFlight(queue, batch);
-    if (error !== null && batch.baseSequence >= 0) this.#bumpNeeded = true;
+    if (error !== null && batch.baseSequence >= 0) this.#requireBump(error);
     this.#settle(batch, error, baseOffset, logAppendTime);
     this.#releaseRetries(queue);
   }

@@ -7,7 +7,10 @@
  *
  * Fatal errors (fenced by a newer producer, not authorized) fail the producer; a
  * record that failed inside a transaction makes the commit fail, so the transaction
- * must be aborted.
+ * must be aborted. When the sequence numbers can no longer be trusted (KIP-360), the
+ * transaction becomes abort-only and the epoch is bumped right after the abort, as
+ * Java does: bumping during the transaction would make the coordinator abort it
+ * behind the application's back.
  *
  * @module
  */
@@ -33,8 +36,10 @@ export interface TransactionManagerOptions {
   retryBackoffMs: number;
   /** How long a transactional call may take before failing (Java's `max.block.ms`). */
   maxBlockMs: number;
-  /** Wakes the sender once partitions were added. */
+  /** Wakes the sender once partitions were added, or once the transaction became abort-only. */
   onPartitionsAdded: () => void;
+  /** Hands the sender the epoch bumped after an abort. */
+  onEpochBumped: (identity: ProducerIdentity) => void;
   /** Fails the producer. */
   onFatal: (error: Error) => void;
 }
@@ -66,6 +71,7 @@ export class TransactionManager {
   readonly #toAdd = new Map<string, { topic: string; partition: number }>();
   #adding = false;
   #abortableError: Error | null = null;
+  #bumpOnAbort = false;
   #fatal: Error | null = null;
 
   /**
@@ -80,6 +86,27 @@ export class TransactionManager {
   /** Whether a transaction is open. */
   get inTransaction(): boolean {
     return this.#inTransaction;
+  }
+
+  /**
+   * The error that leaves the open transaction abort-only, or null.
+   *
+   * @returns The error or null.
+   */
+  abortableError(): Error | null {
+    return this.#inTransaction ? this.#abortableError : null;
+  }
+
+  /**
+   * The sequence numbers can no longer be trusted: the open transaction becomes
+   * abort-only, and the epoch is bumped once it is aborted (or before the next one
+   * begins).
+   *
+   * @param error Why.
+   */
+  requireEpochBump(error: Error): void {
+    this.#bumpOnAbort = true;
+    this.recordFailed(error);
   }
 
   /**
@@ -121,6 +148,7 @@ export class TransactionManager {
       throw new KafkaTransactionError("Cannot begin a transaction as one is already open");
     }
     await this.identity(null);
+    if (this.#bumpOnAbort) await this.#bumpEpoch();
     this.#inTransaction = true;
     this.#abortableError = null;
   }
@@ -149,7 +177,10 @@ export class TransactionManager {
    * @param error Why it failed.
    */
   recordFailed(error: Error): void {
-    if (this.#inTransaction) this.#abortableError ??= error;
+    if (!this.#inTransaction || this.#abortableError !== null) return;
+    this.#abortableError = error;
+    // The sender fails what it has not sent yet, so the abort does not wait for it.
+    this.#options.onPartitionsAdded();
   }
 
   /**
@@ -192,6 +223,14 @@ export class TransactionManager {
     this.#toAdd.clear();
     this.#inTransaction = false;
     this.#abortableError = null;
+    if (!commit && this.#bumpOnAbort) await this.#bumpEpoch();
+  }
+
+  /** KIP-360: a new epoch for the same producer id; sequences start again from 0. */
+  async #bumpEpoch(): Promise<void> {
+    const identity = await this.identity(this.#identity);
+    this.#bumpOnAbort = false;
+    this.#options.onEpochBumped(identity);
   }
 
   async #addPartitions(): Promise<void> {
