@@ -532,7 +532,8 @@ export class Sender {
     ) {
       // Out of order behind an earlier failed batch: resent after it. The oldest batch
       // itself out of order, or the broker no longer knowing us: new epoch, new sequences.
-      const oldest = queue.inFlight[0] === batch && queue.toRetry.length === 0;
+      const oldest = queue.inFlight[0] === batch && queue.toRetry.length === 0 &&
+        queue.splitting === 0;
       if (oldest || code === ErrorCode.UNKNOWN_PRODUCER_ID) this.#requireBump(error);
       retriable = true;
     }
@@ -567,7 +568,7 @@ export class Sender {
   /** Once a partition has nothing in flight, its failed batches go back first, in sequence order. */
   #releaseRetries(queue: PartitionQueue): void {
     if (queue.inFlight.length > 0 || queue.toRetry.length === 0 || queue.splitting > 0) return;
-    // Split halves (no sequence yet) come first; the sort is stable.
+    // Split halves with no sequence yet (after an epoch bump) come first; the sort is stable.
     queue.toRetry.sort((a, b) => a.baseSequence - b.baseSequence);
     queue.batches.unshift(...queue.toRetry.splice(0));
   }
@@ -575,15 +576,25 @@ export class Sender {
   /**
    * A batch too large for the broker is split in two and retried, as Java does; a
    * single record too large fails alone. The refused batch consumed no sequence on the
-   * broker, so an idempotent producer moves to a new epoch and renumbers.
+   * broker, so its halves take its sequence numbers.
    */
   #split(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
     this.#removeInFlight(queue, batch);
     queue.splitting++;
-    if (batch.baseSequence >= 0) this.#requireBump(error);
     splitBatch(batch).then(
       ([first, second]) => {
         queue.splitting--;
+        // The broker refused the batch whole, so its sequence numbers were not used: the
+        // halves take them, in order, under the same epoch (as Java's splitAndReenqueue),
+        // and the batches sent after it (refused as out of order meanwhile) follow.
+        const identity = this.#identity;
+        if (
+          batch.baseSequence >= 0 && identity !== null && !this.#bumpNeeded &&
+          batch.producerEpoch === identity.producerEpoch
+        ) {
+          first.baseSequence = batch.baseSequence;
+          second.baseSequence = (batch.baseSequence + first.count) % SEQUENCE_LIMIT;
+        }
         this.#pending++; // one batch became two
         queue.toRetry.unshift(first, second);
         this.#releaseRetries(queue);

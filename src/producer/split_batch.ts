@@ -43,7 +43,7 @@ async function encodeHalf(
   const header = {
     baseOffset: 0n,
     partitionLeaderEpoch: -1,
-    attributes: decoded.attributes & ~0x30, // not transactional, not control
+    attributes: decoded.attributes & ~0x20, // as the refused batch (transactional too), not control
     lastOffsetDelta: records.length - 1,
     baseTimestamp: BigInt(baseTimestamp),
     maxTimestamp: BigInt(maxTimestamp),

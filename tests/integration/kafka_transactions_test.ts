@@ -67,6 +67,37 @@ describe("kafka transactions", () => {
     assert.equal(all.filter((v) => v.startsWith("abort")).length, 500);
   });
 
+  test("a batch too large for the topic is split inside a transaction, which still commits", {
+    timeout: 180_000,
+  }, async (t) => {
+    if (!available) return t.skip("Kafka is not running");
+    const topic = uniqueTopic("txn-split");
+    await createTopic(topic, 1, 3, { "max.message.bytes": 8192 });
+    const producer = createProducer({
+      bootstrap: bootstrapServers,
+      topic,
+      transactionalId: `${topic}-id`,
+      batchBytes: 65536,
+      lingerMs: 50,
+    });
+    const sent = Array.from({ length: 120 }, (_, i) => `split-${i}-${"x".repeat(400)}`);
+    try {
+      // One send of 120 records: ~50 KB batches, refused as too large, then halved
+      // (the halves keep the refused batch's sequence numbers: no epoch bump, which
+      // would abort the transaction).
+      await producer.transaction(async (tx) =>
+        void await tx.send(sent.map((value) => ({ value })))
+      );
+      await producer.transaction(async (tx) => void await tx.send({ value: "next" }));
+    } finally {
+      await producer.close();
+    }
+    assert.deepEqual(values(await readBack(topic, { isolation: "read_committed" })), [
+      ...sent,
+      "next",
+    ]);
+  });
+
   test("a newer producer with the same transactional id fences the older one", {
     timeout: 180_000,
   }, async (t) => {
