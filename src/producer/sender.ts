@@ -275,7 +275,7 @@ export class Sender {
     let needMetadata = false;
     for (const queue of this.#queues.values()) {
       if (queue.batches.length === 0 || queue.toRetry.length > 0 || queue.splitting > 0) continue;
-      if (queue.inFlight.length >= this.#perPartition) continue;
+      if (!this.#maySend(queue)) continue;
       if (queue.retryAtMs > now) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAtMs);
         continue;
@@ -302,7 +302,7 @@ export class Sender {
       while (session.connection.inFlight < this.#options.maxInFlight) {
         const ready = queues.filter((q) =>
           q.batches.length > 0 && q.toRetry.length === 0 && q.splitting === 0 &&
-          q.inFlight.length < this.#perPartition
+          this.#maySend(q)
         );
         if (ready.length === 0) break;
         this.#send(session, ready);
@@ -310,6 +310,23 @@ export class Sender {
     }
     if (needMetadata) this.#metadata.requestUpdate();
     this.#wakeAt(nextWakeAt);
+  }
+
+  /**
+   * Whether the partition's next batch may go now. Up to the in-flight limit, except
+   * around a retry: a batch sent again goes alone, and nothing follows it until it is
+   * answered (as Java's RecordAccumulator does). Otherwise a later batch could reach
+   * the broker before an earlier one refused for a passing reason (NOT_ENOUGH_REPLICAS
+   * just after a restart), and a broker that lost this producer's state accepts it,
+   * leaving the earlier batch nowhere to go but after it.
+   */
+  #maySend(queue: PartitionQueue): boolean {
+    const inFlight = queue.inFlight.length;
+    if (inFlight >= this.#perPartition) return false;
+    if (inFlight === 0) return true;
+    if ((queue.batches[0]?.attempts ?? 0) > 0) return false;
+    for (const batch of queue.inFlight) if (batch.attempts > 1) return false;
+    return true;
   }
 
   /** Whether batches may be sent: the identity is known and no epoch bump is waiting. */
