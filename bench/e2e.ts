@@ -13,10 +13,9 @@
  * runtime and the source alone take (the floor under the figures of the others).
  */
 import process from "node:process";
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { kafkaSink, type ProducerRecord } from "../mod.ts";
-import { startMockCluster } from "../tests/mock/mock_cluster.ts";
+import { endOffsets, startMockCluster } from "../tests/mock/mock_cluster.ts";
 import {
   bootstrapServers,
   createTopic,
@@ -45,25 +44,6 @@ function peakRssKiB(): number | null {
   } catch {
     return null;
   }
-}
-
-function kcatEndOffsets(bootstrap: string, topic: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "kcat",
-      ["-C", "-b", bootstrap, "-t", topic, "-o", "-1", "-e", "-q", "-f", "%p %o\n"],
-      { timeout: 120_000 },
-      (error, stdout) => {
-        if (error) return reject(error);
-        let total = 0;
-        for (const line of stdout.trim().split("\n")) {
-          const [, offset] = line.split(" ");
-          if (offset !== undefined) total += Number(offset) + 1;
-        }
-        resolve(total);
-      },
-    );
-  });
 }
 
 let bootstrap: string[];
@@ -115,7 +95,9 @@ const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
 
-const landed = target === "none" ? null : await kcatEndOffsets(bootstrap.join(","), topic);
+const landed = target === "none"
+  ? null
+  : [...(await endOffsets(bootstrap, topic, 120_000)).values()].reduce((a, b) => a + b, 0);
 await close();
 
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";

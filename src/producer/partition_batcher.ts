@@ -256,7 +256,6 @@ export class PartitionBatcher {
       partition: this.partition,
       bytes,
       count: builder.count,
-      baseTimestamp: batch.baseTimestamp,
       completions: batch.completions,
       reserved,
       createdMs: batch.createdMs,

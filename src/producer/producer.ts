@@ -239,7 +239,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         transactionTimeoutMs: o.transactionTimeoutMs,
         retryBackoffMs: o.retryBackoffMs,
         maxBlockMs: o.maxBlockMs,
-        onPartitionsAdded: () => this.#sender.wake(),
+        wakeSender: () => this.#sender.wake(),
         onEpochBumped: (identity) => this.#sender.resetIdentity(identity),
         onFatal: (error) => this.#fail(error),
       });
@@ -504,8 +504,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   }
 
   /**
-   * A promise of the event loop's next turn once a batch's worth of bytes was buffered
-   * since the last one, else undefined. A sink fed by `pipeTo` writes in a chain of
+   * A promise of the event loop's next turn once `YIELD_BYTES` were buffered since the
+   * last one, else undefined. A sink fed by `pipeTo` writes in a chain of
    * microtasks that never lets the event loop run: without this the sender's socket
    * writes and the brokers' acknowledgements wait until the whole buffer is full, and
    * a stream holds `bufferBytes` at all times instead of what is actually in flight.

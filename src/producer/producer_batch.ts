@@ -57,27 +57,6 @@ export class CompletionRuns {
   }
 
   /**
-   * Adds every record of `other` after these.
-   *
-   * @param other Completions of the records that follow.
-   */
-  pushAll(other: CompletionRuns): void {
-    let start = 0;
-    for (let r = 0; r < other.#completions.length; r++) {
-      const completion = other.#completions[r]!;
-      const end = other.#ends[r]!;
-      const last = this.#completions.length - 1;
-      this.#count += end - start;
-      if (last >= 0 && this.#completions[last] === completion) this.#ends[last] = this.#count;
-      else {
-        this.#completions.push(completion);
-        this.#ends.push(this.#count);
-      }
-      start = end;
-    }
-  }
-
-  /**
    * The completions of records `from` (inclusive) to `to` (exclusive).
    *
    * @param from First record.
@@ -143,8 +122,6 @@ export interface ProducerBatch {
   readonly bytes: Uint8Array;
   /** Records in the batch. */
   readonly count: number;
-  /** The first record's timestamp in ms; offsets and timestamps are reported from it. */
-  readonly baseTimestamp: number;
   /** The records' completions, in offset order. */
   readonly completions: CompletionRuns;
   /** Bytes reserved from the budget for this batch. */

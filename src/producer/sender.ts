@@ -274,7 +274,6 @@ export class Sender {
     const byLeader = new Map<number, PartitionQueue[]>();
     let needMetadata = false;
     for (const queue of this.#queues.values()) {
-      if (queue.batches.length === 0 || queue.toRetry.length > 0 || queue.splitting > 0) continue;
       if (!this.#maySend(queue)) continue;
       if (queue.retryAtMs > now) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAtMs);
@@ -300,10 +299,7 @@ export class Sender {
       }
       // Fill the connection's free request slots, one batch per partition per request.
       while (session.connection.inFlight < this.#options.maxInFlight) {
-        const ready = queues.filter((q) =>
-          q.batches.length > 0 && q.toRetry.length === 0 && q.splitting === 0 &&
-          this.#maySend(q)
-        );
+        const ready = queues.filter((q) => this.#maySend(q));
         if (ready.length === 0) break;
         this.#send(session, ready);
       }
@@ -313,18 +309,22 @@ export class Sender {
   }
 
   /**
-   * Whether the partition's next batch may go now. Up to the in-flight limit, except
-   * around a retry: a batch sent again goes alone, and nothing follows it until it is
+   * Whether the partition's next batch may go now: it has one, no failed batch waits
+   * to go back before it, no split is under way, and it is within the in-flight limit,
+   * except around a retry: a batch sent again goes alone, and nothing follows it until it is
    * answered (as Java's RecordAccumulator does). Otherwise a later batch could reach
    * the broker before an earlier one refused for a passing reason (NOT_ENOUGH_REPLICAS
    * just after a restart), and a broker that lost this producer's state accepts it,
    * leaving the earlier batch nowhere to go but after it.
    */
   #maySend(queue: PartitionQueue): boolean {
+    if (queue.batches.length === 0 || queue.toRetry.length > 0 || queue.splitting > 0) {
+      return false;
+    }
     const inFlight = queue.inFlight.length;
     if (inFlight >= this.#perPartition) return false;
     if (inFlight === 0) return true;
-    if ((queue.batches[0]?.attempts ?? 0) > 0) return false;
+    if (queue.batches[0]!.attempts > 0) return false;
     for (const batch of queue.inFlight) if (batch.attempts > 1) return false;
     return true;
   }

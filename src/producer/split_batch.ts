@@ -59,7 +59,6 @@ async function encodeHalf(
     partition: batch.partition,
     bytes,
     count: records.length,
-    baseTimestamp,
     completions: batch.completions.slice(from, to),
     reserved,
     createdMs: batch.createdMs,

@@ -37,7 +37,7 @@ export interface TransactionManagerOptions {
   /** How long a transactional call may take before failing (Java's `max.block.ms`). */
   maxBlockMs: number;
   /** Wakes the sender once partitions were added, or once the transaction became abort-only. */
-  onPartitionsAdded: () => void;
+  wakeSender: () => void;
   /** Hands the sender the epoch bumped after an abort. */
   onEpochBumped: (identity: ProducerIdentity) => void;
   /** Fails the producer. */
@@ -180,7 +180,7 @@ export class TransactionManager {
     if (!this.#inTransaction || this.#abortableError !== null) return;
     this.#abortableError = error;
     // The sender fails what it has not sent yet, so the abort does not wait for it.
-    this.#options.onPartitionsAdded();
+    this.#options.wakeSender();
   }
 
   /**
@@ -280,7 +280,7 @@ export class TransactionManager {
             this.#toAdd.delete(key);
             this.#added.add(key);
           }
-          this.#options.onPartitionsAdded();
+          this.#options.wakeSender();
         }
       }
     } catch (error) {

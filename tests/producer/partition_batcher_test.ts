@@ -59,7 +59,7 @@ test("records are encoded in order into batches that close at batchBytes", async
     const decoded = await decodeRecordBatch(b.bytes);
     assert.equal(decoded.records.length, b.count);
     assert.equal(b.completions.count, b.count);
-    assert.equal(b.baseTimestamp, t0 + next);
+    assert.equal(Number(decoded.baseTimestamp), t0 + next);
     for (const r of decoded.records) {
       assert.deepEqual(r.key, new TextEncoder().encode(`k${next}`));
       assert.equal(Number(decoded.baseTimestamp + r.timestampDelta), t0 + next);

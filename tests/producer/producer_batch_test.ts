@@ -40,22 +40,6 @@ describe("CompletionRuns", () => {
     assert.deepEqual(log, ["a fail gone", "a fail gone", "b fail gone"]);
   });
 
-  test("pushAll() appends another list and merges a run that continues", () => {
-    const log: string[] = [];
-    const a = logging("a", log);
-    const b = logging("b", log);
-    const first = new CompletionRuns();
-    first.push(a);
-    first.push(b);
-    const second = new CompletionRuns();
-    second.push(b);
-    second.push(a);
-    first.pushAll(second);
-    assert.equal(first.count, 4);
-    first.resolve(batch, 0n, -1);
-    assert.deepEqual(log, ["a ok 0 @0", "b ok 1 @0", "b ok 2 @0", "a ok 3 @0"]);
-  });
-
   test("slice() keeps the records of a range, renumbered from 0", () => {
     const log: string[] = [];
     const a = logging("a", log);
