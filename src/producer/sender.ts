@@ -139,6 +139,13 @@ class PartitionQueue {
   constructor(readonly topic: string, readonly partition: number) {}
 }
 
+interface UnsentWaiter {
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
 interface Sent {
   readonly batch: ProducerBatch;
   readonly queue: PartitionQueue;
@@ -159,6 +166,10 @@ export class Sender {
   #pending = 0;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Batches queued and not sent yet, with the budget bytes they hold. */
+  readonly #unsent = new Set<ProducerBatch>();
+  #unsentBytes = 0;
+  #unsentWaiters: UnsentWaiter[] = [];
   #closed = false;
   #closeError: Error | null = null;
   /** Batches failed by the delivery timeout while their request was in flight. */
@@ -204,7 +215,56 @@ export class Sender {
       return;
     }
     this.#queue(batch.topic, batch.partition).batches.push(batch);
+    this.#unsent.add(batch);
+    this.#unsentBytes += batch.reserved;
     this.wake();
+  }
+
+  /** The budget bytes of the batches queued that were never sent yet. */
+  get unsentBytes(): number {
+    return this.#unsentBytes;
+  }
+
+  /**
+   * Resolves once the batches queued and never sent hold fewer than `bytes`: when the
+   * sender took some into requests, or they failed.
+   *
+   * @param bytes The limit.
+   * @param timeoutMs How long to wait before failing with `onTimeout()`'s error.
+   * @param onTimeout Builds the error for a timeout.
+   * @returns Resolves once below the limit.
+   */
+  whenUnsentBelow(bytes: number, timeoutMs: number, onTimeout: () => Error): Promise<void> {
+    if (this.#unsentBytes < bytes) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: UnsentWaiter = {
+        bytes,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#unsentWaiters = this.#unsentWaiters.filter((w) => w !== waiter);
+          reject(onTimeout());
+        }, timeoutMs),
+      };
+      this.#unsentWaiters.push(waiter);
+    });
+  }
+
+  /** The batch left the queue for a request, or was settled without one. */
+  #sentOrSettled(batch: ProducerBatch): void {
+    if (!this.#unsent.delete(batch)) return;
+    this.#unsentBytes -= batch.reserved;
+    if (this.#unsentWaiters.length === 0) return;
+    const left: UnsentWaiter[] = [];
+    for (const waiter of this.#unsentWaiters) {
+      if (this.#unsentBytes < waiter.bytes) {
+        clearTimeout(waiter.timer);
+        waiter.resolve();
+      } else {
+        left.push(waiter);
+      }
+    }
+    this.#unsentWaiters = left;
   }
 
   /**
@@ -419,6 +479,7 @@ export class Sender {
       if (sent.length > 0 && bytes + batch.bytes.length > this.#options.maxRequestBytes) continue;
       bytes += batch.bytes.length;
       queue.batches.shift();
+      this.#sentOrSettled(batch);
       if (
         identity !== null &&
         (batch.baseSequence < 0 || batch.producerEpoch !== identity.producerEpoch)
@@ -742,6 +803,7 @@ export class Sender {
 
   #settle(batch: ProducerBatch, error: Error | null, baseOffset = -1n, logAppendTime = -1): void {
     this.#pending--;
+    this.#sentOrSettled(batch);
     if (error === null) this.#outcome.delivered(batch, baseOffset, logAppendTime);
     else this.#outcome.failed(batch, error);
     if (this.#pending === 0) { for (const resolve of this.#idleWaiters.splice(0)) resolve(); }

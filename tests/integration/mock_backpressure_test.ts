@@ -39,6 +39,51 @@ test("kafkaSink() write() waits while bufferBytes are in flight", { timeout: 60_
   }
 });
 
+test("kafkaSink() does not run ahead of a sender that cannot send, and fails after maxBlockMs", {
+  timeout: 60_000,
+}, async () => {
+  const mock = await startMockCluster({ brokers: 2 });
+  try {
+    await mock.createTopic("unreachable", 1, 1);
+    await mock.setLeader("unreachable", 0, 2);
+    await mock.brokerDown(2);
+    const bufferBytes = 4 * 1024 * 1024;
+    let pulled = 0;
+    const source = new ReadableStream<ProducerRecord>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue({ value: VALUE });
+      },
+    }, { highWaterMark: 0 });
+    const started = Date.now();
+    await assert.rejects(
+      source.pipeTo(kafkaSink({
+        bootstrap: [mock.bootstrap[0]!],
+        topic: "unreachable",
+        bufferBytes,
+        batchBytes: 16 * 1024,
+        maxBlockMs: 1000,
+        requestTimeoutMs: 1000,
+        deliveryTimeoutMs: 5000,
+      })),
+      (e: Error) => {
+        assert.ok(e instanceof KafkaTimeoutError, String(e));
+        assert.match(e.message, /waited to be sent for 1000 ms \(maxBlockMs\)/);
+        return true;
+      },
+    );
+    // A quarter of the buffer may wait unsent, checked every eighth: with batches of
+    // 16 KiB being filled, the sink took well under the whole buffer.
+    assert.ok(
+      pulled * VALUE.length < bufferBytes / 2,
+      `took ${pulled} records of ${VALUE.length} bytes into a ${bufferBytes}-byte buffer`,
+    );
+    assert.ok(Date.now() - started >= 1000, "waited maxBlockMs");
+  } finally {
+    await mock.close();
+  }
+});
+
 test("send() fails after maxBlockMs when the buffer stays full", { timeout: 60_000 }, async () => {
   const mock = await startMockCluster({ brokers: 1 });
   try {
