@@ -12,7 +12,9 @@ import { createSink, KafkaProducer } from "./producer.ts";
 /**
  * A `WritableStream` that produces every record written to it to Kafka. Its own
  * producer opens on the first write and closes with the stream. Writes wait while
- * `bufferBytes` are buffered or in flight (backpressure reaches the source).
+ * `bufferBytes` are buffered or in flight, or a quarter of it waits in batches not
+ * sent yet (backpressure reaches the source; a wait longer than `maxBlockMs` fails
+ * the stream with a timeout error).
  * `close()` (the end of a pipe) resolves once every record is acknowledged, and
  * rejects with a {@link KafkaDeliveryError} saying how many records were not
  * delivered and why; a bad record rejects the pipe with a typed error naming it,

@@ -62,6 +62,8 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
   batchBytes?: number;
   /**
    * The most bytes buffered and in flight; past it, writes wait. Java: `buffer.memory`.
+   * A sink also waits while a quarter of it is in closed batches not sent yet (more
+   * would only wait for a free request slot).
    *
    * @default {33554432}
    */
