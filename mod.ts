@@ -50,3 +50,4 @@ export type {
   Transport,
 } from "./src/net/transport.ts";
 export { defaultConnect } from "./src/net/default_connect.ts";
+export type { SaslMechanism, SaslOptions } from "./src/net/sasl.ts";

@@ -53,4 +53,6 @@ export * from "./protocol/init_producer_id.ts";
 export * from "./protocol/find_coordinator.ts";
 export * from "./protocol/add_partitions_to_txn.ts";
 export * from "./protocol/end_txn.ts";
+export * from "./protocol/sasl_handshake.ts";
+export * from "./protocol/sasl_authenticate.ts";
 export * from "./protocol/versions.ts";

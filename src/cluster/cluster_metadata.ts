@@ -11,6 +11,7 @@
 import { KafkaError } from "../errors.ts";
 import type { MetadataResponse } from "../protocol/metadata.ts";
 import { errorInfo } from "../protocol/error_codes.ts";
+import { isAuthenticationError } from "../net/sasl.ts";
 import { MetadataSnapshot, type TopicInfo } from "./metadata_snapshot.ts";
 
 /** Fetches metadata for the given topics. */
@@ -167,6 +168,8 @@ export class ClusterMetadata {
       if (info !== undefined && code !== 0 && !errorInfo(code).retriable) {
         throw new KafkaError(code, { topic });
       }
+      // Bad credentials will not get better by waiting: fail now, as Java does.
+      if (isAuthenticationError(this.#lastError)) throw this.#lastError;
       if (timedOut || this.#options.now() >= deadline || this.#closed) {
         throw new TopicNotFoundError(topic, timeoutMs, code, this.#lastError);
       }

@@ -22,7 +22,8 @@ import type { BrokerInfo } from "../cluster/metadata_snapshot.ts";
 import { connectBroker, formatAddress } from "./connect_broker.ts";
 import type { Connection } from "./connection.ts";
 import { KafkaConnectionError } from "./errors.ts";
-import type { ConnectFunction } from "./transport.ts";
+import { authenticate, isAuthenticationError, type SaslOptions } from "./sasl.ts";
+import type { ConnectFunction, TlsOptions } from "./transport.ts";
 
 /** The ApiVersions version asked first. */
 const FIRST_API_VERSIONS_VERSION = 3;
@@ -49,6 +50,10 @@ export interface BrokerPoolOptions {
   clientId: string;
   /** Opens sockets instead of the runtime's own. */
   connect: ConnectFunction | undefined;
+  /** TLS to the brokers, and how; undefined or false for plain TCP. */
+  tls: boolean | TlsOptions | undefined;
+  /** SASL credentials; undefined for none. */
+  sasl: SaslOptions | undefined;
   /** TCP/TLS setup timeout (ms). */
   connectTimeoutMs: number;
   /** Request timeout (ms). */
@@ -86,6 +91,7 @@ export async function openBrokerSession(
     requestTimeoutMs: options.requestTimeoutMs,
     maxInFlight: options.maxInFlight,
     ...(options.connect === undefined ? {} : { connect: options.connect }),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   try {
     const request = { clientSoftwareVersion: CLIENT_VERSION };
@@ -116,6 +122,9 @@ export async function openBrokerSession(
       ApiKey.Produce,
       requireVersion(produceApi, response.apiKeys, { host, port, nodeId }),
     );
+    if (options.sasl !== undefined) {
+      await authenticate(connection, versions, options.sasl, address);
+    }
     return { nodeId, address, connection, versions };
   } catch (error) {
     connection.close();
@@ -263,6 +272,8 @@ export class BrokerPool {
       try {
         return await this.session(nodeId);
       } catch (error) {
+        // The same credentials will not do better with another broker.
+        if (isAuthenticationError(error)) throw error;
         failures.push(`${this.#describe(nodeId)} (${(error as Error).message})`);
       }
     }
@@ -272,6 +283,7 @@ export class BrokerPool {
         this.#bootstrap = await openBrokerSession(host, port, -1, this.#options);
         return this.#bootstrap;
       } catch (error) {
+        if (isAuthenticationError(error)) throw error;
         if (!(error instanceof KafkaConnectionError) && !(error instanceof KafkaError)) throw error;
         failures.push(`${formatAddress(host, port)} (${error.message})`);
       }

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { ConnectFunction } from "../net/transport.ts";
+import { SASL_MECHANISMS, type SaslOptions } from "../net/sasl.ts";
+import type { ConnectFunction, TlsOptions } from "../net/transport.ts";
 import { CompressionId, hasCompressionCodec } from "../record/compression.ts";
 import type { PartitionerFunction } from "../partition/partitioner.ts";
 import type { Serializer } from "./serializer.ts";
@@ -161,6 +162,23 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
   valueSerializer?: Serializer<V>;
   /** Opens sockets; replaces the runtime's own (for example to map advertised addresses). */
   connect?: ConnectFunction;
+  /**
+   * TLS to every broker: `true` trusts the runtime's root certificates; an object adds
+   * PEM certificates (`caCerts`) or names the broker's certificate (`serverName`).
+   * Java: `security.protocol` `SSL` or `SASL_SSL`, `ssl.truststore.*`.
+   *
+   * @default {false}
+   */
+  tls?: boolean | TlsOptions;
+  /**
+   * SASL authentication on every connection: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+   * with a user and password. Java: `security.protocol` `SASL_PLAINTEXT` or `SASL_SSL`,
+   * `sasl.mechanism`, and the credentials of `sasl.jaas.config`. Send it over TLS
+   * unless the network is trusted: PLAIN sends the password as it is.
+   *
+   * @default {undefined}
+   */
+  sasl?: SaslOptions;
 }
 
 /** Options after validation, with every default applied. */
@@ -189,6 +207,8 @@ export interface ResolvedProducerOptions<K, V> {
   keySerializer: Serializer<K> | undefined;
   valueSerializer: Serializer<V> | undefined;
   connect: ConnectFunction | undefined;
+  tls: boolean | TlsOptions | undefined;
+  sasl: SaslOptions | undefined;
 }
 
 const WHAT = "Cannot create producer";
@@ -357,6 +377,8 @@ export function resolveProducerOptions<K, V>(
     keySerializer: options.keySerializer,
     valueSerializer: options.valueSerializer,
     connect: options.connect,
+    tls: checkTls(options.tls),
+    sasl: checkSasl(options.sasl),
   };
   if (typeof resolved.clientId !== "string") {
     throw new TypeError(
@@ -374,4 +396,47 @@ export function resolveProducerOptions<K, V>(
     resolved.retryBackoffMaxMs = resolved.retryBackoffMs;
   }
   return resolved;
+}
+
+function checkTls(tls: unknown): boolean | TlsOptions | undefined {
+  if (tls === undefined || typeof tls === "boolean") return tls;
+  if (typeof tls !== "object" || tls === null) {
+    throw new TypeError(
+      `${WHAT} as tls must be a boolean or an object: current value is ${String(tls)}`,
+    );
+  }
+  const { caCerts, serverName } = tls as TlsOptions;
+  if (
+    caCerts !== undefined &&
+    !(Array.isArray(caCerts) && caCerts.every((cert) => typeof cert === "string"))
+  ) {
+    throw new TypeError(`${WHAT} as tls.caCerts must be an array of PEM strings`);
+  }
+  if (serverName !== undefined && typeof serverName !== "string") {
+    throw new TypeError(
+      `${WHAT} as tls.serverName must be a string: current value is ${String(serverName)}`,
+    );
+  }
+  return tls as TlsOptions;
+}
+
+function checkSasl(sasl: unknown): SaslOptions | undefined {
+  if (sasl === undefined) return undefined;
+  if (typeof sasl !== "object" || sasl === null) {
+    throw new TypeError(`${WHAT} as sasl must be an object: current value is ${String(sasl)}`);
+  }
+  const { mechanism, username, password } = sasl as SaslOptions;
+  if (!SASL_MECHANISMS.includes(mechanism)) {
+    throw new RangeError(
+      `${WHAT} as sasl.mechanism must be ${
+        SASL_MECHANISMS.map((m) => `"${m}"`).join(", ")
+      }: current value is ${String(mechanism)}`,
+    );
+  }
+  for (const [name, value] of [["username", username], ["password", password]] as const) {
+    if (typeof value !== "string" || value === "") {
+      throw new TypeError(`${WHAT} as sasl.${name} must be a non-empty string`);
+    }
+  }
+  return { mechanism, username, password };
 }

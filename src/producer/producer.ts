@@ -217,6 +217,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       bootstrap: o.bootstrap,
       clientId: o.clientId,
       connect: o.connect,
+      tls: o.tls,
+      sasl: o.sasl,
       connectTimeoutMs: o.connectTimeoutMs,
       requestTimeoutMs: o.requestTimeoutMs,
       maxInFlight: o.maxInFlight,

@@ -34,6 +34,7 @@ import { restampRecordBatch } from "../record/record_batch_builder.ts";
 import type { ClusterMetadata } from "../cluster/cluster_metadata.ts";
 import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
 import { KafkaTimeoutError } from "../net/errors.ts";
+import { isAuthenticationError } from "../net/sasl.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import { splitBatch } from "./split_batch.ts";
 
@@ -451,13 +452,28 @@ export class Sender {
         this.#connecting.delete(nodeId);
         this.wake();
       },
-      () => {
-        // The leader may be gone: look again, and retry (the pool applies its backoff).
+      (error) => {
         this.#connecting.delete(nodeId);
+        // Bad credentials: the batches waiting for this broker fail now, naming why,
+        // rather than when deliveryTimeoutMs runs out.
+        if (isAuthenticationError(error)) this.#failWaitingFor(nodeId, error);
+        // The leader may be gone: look again, and retry (the pool applies its backoff).
         this.#metadata.requestUpdate();
         this.wake();
       },
     );
+  }
+
+  #failWaitingFor(nodeId: number, error: Error): void {
+    for (const queue of this.#queues.values()) {
+      if (queue.inFlight.length > 0) continue;
+      if ((this.#metadata.topic(queue.topic)?.leaders[queue.partition] ?? -1) !== nodeId) continue;
+      for (const batch of [...queue.toRetry.splice(0), ...queue.batches.splice(0)]) {
+        this.#settle(batch, error);
+        // A sequenced batch given up leaves a gap the broker would refuse: new epoch.
+        if (batch.baseSequence >= 0) this.#requireBump(error);
+      }
+    }
   }
 
   #send(session: BrokerSession, queues: PartitionQueue[]): void {

@@ -29,6 +29,16 @@ import {
 } from "./init_producer_id.ts";
 import { metadataApi, type MetadataRequest, type MetadataResponse } from "./metadata.ts";
 import { produceApi, type ProduceRequest, type ProduceResponse } from "./produce.ts";
+import {
+  saslAuthenticateApi,
+  type SaslAuthenticateRequest,
+  type SaslAuthenticateResponse,
+} from "./sasl_authenticate.ts";
+import {
+  saslHandshakeApi,
+  type SaslHandshakeRequest,
+  type SaslHandshakeResponse,
+} from "./sasl_handshake.ts";
 import type { VersionedApi } from "./versions.ts";
 
 /** The API descriptors by name. */
@@ -47,6 +57,10 @@ export interface Apis {
   readonly addPartitionsToTxn: Api<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>;
   /** EndTxn (key 26). */
   readonly endTxn: Api<EndTxnRequest, EndTxnResponse>;
+  /** SaslHandshake (key 17). */
+  readonly saslHandshake: Api<SaslHandshakeRequest, SaslHandshakeResponse>;
+  /** SaslAuthenticate (key 36). */
+  readonly saslAuthenticate: Api<SaslAuthenticateRequest, SaslAuthenticateResponse>;
 }
 
 /**
@@ -69,6 +83,8 @@ export const apis: Apis = Object.freeze({
   findCoordinator: findCoordinatorApi,
   addPartitionsToTxn: addPartitionsToTxnApi,
   endTxn: endTxnApi,
+  saslHandshake: saslHandshakeApi,
+  saslAuthenticate: saslAuthenticateApi,
 });
 
 /**

@@ -44,6 +44,8 @@ describe("kafka 3.9 version negotiation", () => {
         bootstrap: [],
         clientId: "negotiation-test",
         connect: undefined,
+        tls: undefined,
+        sasl: undefined,
         connectTimeoutMs: 10_000,
         requestTimeoutMs: 30_000,
         maxInFlight: 5,

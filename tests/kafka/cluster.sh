@@ -15,6 +15,14 @@ PORT_OFFSET="${KAFKA_TEST_PORT_OFFSET:-0}"
 [[ "$PORT_OFFSET" =~ ^[0-9]+$ ]] || { echo "cluster.sh: KAFKA_TEST_PORT_OFFSET must be a number" >&2; exit 2; }
 BROKER_PORT_BASE=$((19091 + PORT_OFFSET))      # node N: broker at 127.0.0.1:BASE+N     (19092..19094)
 CONTROLLER_PORT_BASE=$((19191 + PORT_OFFSET))  # node N: controller at 127.0.0.1:BASE+N (19192..19194)
+SASL_PORT_BASE=$((19291 + PORT_OFFSET))        # node N: SASL_PLAINTEXT at 127.0.0.1:BASE+N (19292..19294)
+TLS_PORT_BASE=$((19391 + PORT_OFFSET))         # node N: SSL at 127.0.0.1:BASE+N           (19392..19394)
+# Credentials the SASL listener accepts: PLAIN from its JAAS config, SCRAM-SHA-256/512
+# from the metadata log (written when storage is formatted).
+SASL_USER="alice"
+SASL_PASSWORD="alice-secret"
+# The SSL listener's certificate, signed by a test CA (PEM files, made with openssl).
+TLS_DIR="$KT/tls"
 BOOTSTRAP="127.0.0.1:$((BROKER_PORT_BASE + 1)),127.0.0.1:$((BROKER_PORT_BASE + 2)),127.0.0.1:$((BROKER_PORT_BASE + 3))"
 DEFAULT_V4="4.3.1"   # newest 4.x whose broker + kafka-tools are both on Maven Central
 DEFAULT_V3="3.9.2"   # newest 3.9.x
@@ -262,6 +270,8 @@ console_producer_class() {
 
 node_dir() { echo "$CLUSTER/node$1"; }
 broker_port() { echo $((BROKER_PORT_BASE + $1)); }
+sasl_port() { echo $((SASL_PORT_BASE + $1)); }
+tls_port() { echo $((TLS_PORT_BASE + $1)); }
 controller_port() { echo $((CONTROLLER_PORT_BASE + $1)); }
 check_node() { [[ "${1:-}" =~ ^[123]$ ]] || die "NODE must be 1, 2 or 3 (got '${1:-}')"; }
 
@@ -278,11 +288,19 @@ write_server_properties() { # NODE FILE DATA_DIR
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$(voters)
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n")
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n")
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+
+# clients' security tests: SASL (PLAIN, SCRAM-SHA-256/512) and TLS listeners
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/broker.pem
 log.dirs=$data
 
 # small footprint (3 JVMs on 2 cores)
@@ -427,8 +445,31 @@ signal_and_wait() {
 
 # ---------------------------------------------------------------- storage
 
+# A test CA and the brokers' certificate (127.0.0.1 and localhost), made once.
+ensure_tls() {
+  [[ -s "$TLS_DIR/broker.pem" && -s "$TLS_DIR/ca.pem" ]] && return 0
+  command -v openssl >/dev/null || die "openssl is needed for the SSL listener's certificate"
+  local tmp="$TLS_DIR.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  (
+    cd "$tmp"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 \
+      -subj "/CN=webstream-kafka test CA" -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=localhost"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >ext.cnf
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out broker.crt \
+      -days 3650 -extfile ext.cnf
+    # Kafka's PEM keystore: an unencrypted PKCS#8 key, then the certificate chain.
+    openssl pkcs8 -topk8 -nocrypt -in broker.key -out broker.p8
+    cat broker.p8 broker.crt ca.pem >broker.pem
+  ) >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; rm -rf "$tmp"; die "openssl failed"; }
+  rm -rf "$TLS_DIR"; mv "$tmp" "$TLS_DIR"
+}
+
 ensure_storage_template() { # VERSION
   local v="$1"
+  ensure_tls
   cache_paths "$v"
   [[ -f "$TEMPLATE_DIR/done" ]] && return 0
   local tmp="$TEMPLATE_DIR.tmp.$$" n pids=()
@@ -437,7 +478,10 @@ ensure_storage_template() { # VERSION
     mkdir -p "$tmp/node$n"
     write_server_properties "$n" "$tmp/node$n.properties" "$tmp/node$n"
     java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC "$(log_opts "$v" tools)" -cp "$(cat "$CP_FILE")" \
-      kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$tmp/node$n.properties" >"$tmp/format$n.log" 2>&1 9>&- &
+      kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$tmp/node$n.properties" \
+      --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]" \
+      --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]" \
+      >"$tmp/format$n.log" 2>&1 9>&- &
     pids+=($!)
   done
   local fail=0

@@ -61,6 +61,33 @@ export function brokerAddress(n: NodeId): string {
 /** Broker addresses (`host:port`) of nodes 1, 2, 3: `["127.0.0.1:19092", "127.0.0.1:19093", "127.0.0.1:19094"]`. */
 export const bootstrapServers: string[] = nodeIds.map(brokerAddress);
 
+/** SASL_PLAINTEXT listener addresses (`127.0.0.1:19292..19294`): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
+export const saslBootstrapServers: string[] = nodeIds.map((n) =>
+  `127.0.0.1:${19291 + portOffset + n}`
+);
+
+/** SSL listener addresses (`127.0.0.1:19392..19394`), with a certificate from {@link tlsCaFile}'s CA. */
+export const tlsBootstrapServers: string[] = nodeIds.map((n) =>
+  `127.0.0.1:${19391 + portOffset + n}`
+);
+
+/** The user and password every mechanism of the SASL listener accepts (cluster.sh). */
+export const saslCredentials: { username: string; password: string } = {
+  username: "alice",
+  password: "alice-secret",
+};
+
+function kafkaTestHome(): string {
+  try {
+    return process.env.KAFKA_TEST_HOME ?? "/tmp/webstream-kafka";
+  } catch {
+    return "/tmp/webstream-kafka"; // Deno without --allow-env
+  }
+}
+
+/** PEM file of the test CA that signed the SSL listener's certificate. */
+export const tlsCaFile: string = join(kafkaTestHome(), "tls", "ca.pem");
+
 /** The node id listening on a broker address such as `127.0.0.1:19093`, or `null`. */
 export function nodeOfAddress(address: string): NodeId | null {
   const i = bootstrapServers.indexOf(address);

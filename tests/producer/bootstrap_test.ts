@@ -54,6 +54,29 @@ test("createProducer() rejects bad options with TypeError or RangeError naming t
   );
   // @ts-expect-error: not a compression type
   assert.throws(() => createProducer({ bootstrap: "h:1", compression: "brotli" }), /compression/);
+  assert.throws(
+    () =>
+      createProducer({
+        bootstrap: "h:1",
+        sasl: { mechanism: "GSSAPI" as "PLAIN", username: "a", password: "b" },
+      }),
+    (e: Error) =>
+      e instanceof RangeError &&
+      /sasl.mechanism must be "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512": current value is GSSAPI/
+        .test(e.message),
+  );
+  assert.throws(
+    () =>
+      createProducer({
+        bootstrap: "h:1",
+        sasl: { mechanism: "PLAIN", username: "", password: "b" },
+      }),
+    /sasl.username must be a non-empty string/,
+  );
+  // @ts-expect-error: tls is a boolean or an object
+  assert.throws(() => createProducer({ bootstrap: "h:1", tls: "yes" }), TypeError);
+  // @ts-expect-error: caCerts holds PEM strings
+  assert.throws(() => createProducer({ bootstrap: "h:1", tls: { caCerts: "pem" } }), /tls.caCerts/);
 });
 
 test("a multi-byte string value over maxRequestBytes is refused at once, by its UTF-8 size", async () => {

@@ -19,6 +19,8 @@ describe("apis", () => {
         FindCoordinator: ApiKey.FindCoordinator,
         AddPartitionsToTxn: ApiKey.AddPartitionsToTxn,
         EndTxn: ApiKey.EndTxn,
+        SaslHandshake: ApiKey.SaslHandshake,
+        SaslAuthenticate: ApiKey.SaslAuthenticate,
       },
     );
   });
@@ -38,11 +40,13 @@ describe("apis", () => {
       ["FindCoordinator", 0, 6, 3],
       ["AddPartitionsToTxn", 0, 3, 3],
       ["EndTxn", 0, 5, 3],
+      ["SaslHandshake", 1, 1, Infinity],
+      ["SaslAuthenticate", 0, 2, 2],
     ]);
   });
 
   test("apiList is sorted by API key", () => {
-    assert.deepEqual(apiList.map((api) => api.key), [0, 3, 10, 18, 22, 24, 26]);
+    assert.deepEqual(apiList.map((api) => api.key), [0, 3, 10, 17, 18, 22, 24, 26, 36]);
   });
 
   test("apiList negotiates against a decoded ApiVersions response", () => {
@@ -58,6 +62,8 @@ describe("apis", () => {
       InitProducerId: null,
       AddPartitionsToTxn: null,
       EndTxn: null,
+      SaslHandshake: null,
+      SaslAuthenticate: null,
     });
   });
 });
