@@ -448,7 +448,12 @@ signal_and_wait() {
 # A test CA and the brokers' certificate (127.0.0.1 and localhost), made once.
 ensure_tls() {
   [[ -s "$TLS_DIR/broker.pem" && -s "$TLS_DIR/ca.pem" ]] && return 0
-  command -v openssl >/dev/null || die "openssl is needed for the SSL listener's certificate"
+  if ! command -v openssl >/dev/null; then
+    local sudo=(); [[ $(id -u) == 0 ]] || sudo=(sudo -n)
+    log "installing openssl with apt-get (for the SSL listener's certificate)"
+    { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq --no-install-recommends openssl; } >&2 ||
+      die "openssl is needed for the SSL listener's certificate"
+  fi
   local tmp="$TLS_DIR.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
   (
