@@ -12,7 +12,10 @@ import { CompressionId, hasCompressionCodec } from "../record/compression.ts";
 import type { PartitionerFunction } from "../partition/partitioner.ts";
 import type { Serializer } from "./serializer.ts";
 
-/** The compression types. `gzip` comes from the runtime; the others need a registered codec. */
+/**
+ * The compression types: `gzip` and `zstd` from the runtime, `snappy` and `lz4` in
+ * TypeScript (framed as Java's client frames them).
+ */
 export type CompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
 
 /** How the partition of a record without an explicit partition is chosen. */

@@ -1,13 +1,17 @@
 /**
  * The compression codecs a record batch can use, keyed by the id in the batch's
  * attributes (bits 0-2): 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. gzip comes from
- * the runtime's `CompressionStream`, so no package is needed; the table is open, so
- * further codecs register with {@link registerCompressionCodec}.
+ * the runtime's `CompressionStream`; snappy and lz4 are written here in TypeScript,
+ * as no runtime ships them; zstd comes from the runtime's `node:zlib` and is
+ * registered by the producer (`zstdCodec`). The table is open: codecs register with
+ * {@link registerCompressionCodec}.
  *
  * @module
  */
 
 import { KafkaProtocolError } from "../errors.ts";
+import { lz4Compress, lz4Decompress } from "./lz4.ts";
+import { snappyCompress, snappyDecompress } from "./snappy.ts";
 
 /** Compression ids as Kafka numbers them in record batch attributes. */
 export const CompressionId = {
@@ -92,7 +96,27 @@ export const gzipCodec: CompressionCodec = {
   },
 };
 
-const codecs = new Map<number, CompressionCodec>([[gzipCodec.id, gzipCodec]]);
+/** Snappy framed as Java's client frames it (xerial); see snappy.ts. */
+export const snappyCodec: CompressionCodec = {
+  id: CompressionId.snappy,
+  name: "snappy",
+  compress: snappyCompress,
+  decompress: snappyDecompress,
+};
+
+/** LZ4 in the frame format Kafka uses (KIP-57); see lz4.ts. */
+export const lz4Codec: CompressionCodec = {
+  id: CompressionId.lz4,
+  name: "lz4",
+  compress: lz4Compress,
+  decompress: lz4Decompress,
+};
+
+const codecs = new Map<number, CompressionCodec>([
+  [gzipCodec.id, gzipCodec],
+  [snappyCodec.id, snappyCodec],
+  [lz4Codec.id, lz4Codec],
+]);
 
 /**
  * Adds or replaces a codec, for example an lz4, snappy or zstd implementation.

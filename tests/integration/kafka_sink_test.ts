@@ -147,7 +147,7 @@ describe("kafka integration", () => {
     });
   }
 
-  for (const compression of ["gzip", "zstd"] as const) {
+  for (const compression of ["gzip", "zstd", "snappy", "lz4"] as const) {
     test(`kafkaSink() with ${compression} batches: the Java consumer reads every record back`, {
       timeout: 120_000,
     }, async (t) => {

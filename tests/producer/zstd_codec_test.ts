@@ -35,10 +35,8 @@ test("zstd decompression stops at the byte limit with KafkaProtocolError", async
   );
 });
 
-test("createProducer() refuses a compression with no codec, naming it", () => {
-  assert.throws(
-    () => createProducer({ bootstrap: "h:1", compression: "lz4" }),
-    /compression lz4 has no codec/,
-  );
-  createProducer({ bootstrap: "h:1", compression: "zstd" }).close();
+test("createProducer() takes every compression Kafka knows: each has a codec", () => {
+  for (const compression of ["none", "gzip", "snappy", "lz4", "zstd"] as const) {
+    createProducer({ bootstrap: "h:1", compression }).close();
+  }
 });

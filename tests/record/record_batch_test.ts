@@ -136,8 +136,29 @@ describe("encodeRecordBatch()", () => {
   });
 
   test("encodeRecordBatch() with an unregistered codec is a typed error", () => {
-    assert.throws(() => encodeRecordBatch({ attributes: 2, records: [] }), /snappy/);
+    assert.throws(
+      () => encodeRecordBatch({ attributes: 5, records: [] }),
+      (e: Error) =>
+        e instanceof KafkaProtocolError && /no codec is registered for id 5/.test(e.message),
+    );
   });
+
+  for (const [name, id] of [["snappy", 2], ["lz4", 3]] as const) {
+    test(`encodeRecordBatch() with ${name} round-trips and shrinks repetitive records`, async () => {
+      const records = Array.from({ length: 500 }, (_, i) => ({
+        key: `key-${String(i).padStart(8, "0")}`,
+        value: "v".repeat(100),
+      }));
+      const plain = await encodeRecordBatch({ records });
+      const packed = await encodeRecordBatch({ attributes: id, records });
+      assert.ok(packed.length < plain.length / 4, `${packed.length} vs ${plain.length}`);
+      const batch = await decodeRecordBatch(packed);
+      assert.equal(batch.attributes & 7, id);
+      assert.equal(batch.records.length, 500);
+      assert.deepEqual(batch.records[499]!.key, new TextEncoder().encode("key-00000499"));
+      assert.deepEqual(batch.records[0]!.value, new TextEncoder().encode("v".repeat(100)));
+    });
+  }
 });
 
 describe("decodeRecordBatch()", () => {
