@@ -28,6 +28,11 @@ export class GrowableOutput {
     this.bytes = new Uint8Array(Math.max(64, Math.min(sizeHint, maxBytes)));
   }
 
+  /** How many more bytes the limit allows. */
+  get room(): number {
+    return this.#maxBytes - this.length;
+  }
+
   /**
    * Makes room for `n` more bytes.
    *
@@ -37,34 +42,21 @@ export class GrowableOutput {
   ensure(n: number): void {
     const needed = this.length + n;
     if (needed <= this.bytes.length) return;
-    if (needed > this.#maxBytes) {
-      throw new KafkaProtocolError(
-        `Cannot decompress ${this.#what} record batch as its records exceed ${this.#maxBytes} bytes`,
-      );
-    }
+    if (needed > this.#maxBytes) this.tooLarge();
     const next = new Uint8Array(Math.min(this.#maxBytes, Math.max(needed, this.bytes.length * 2)));
     next.set(this.bytes.subarray(0, this.length));
     this.bytes = next;
   }
 
   /**
-   * Copies `n` bytes from `distance` bytes back (they may overlap what is written).
+   * Fails: the output would pass the limit.
    *
-   * @param distance How far back, at least 1 and at most `length`.
-   * @param n How many bytes.
+   * @throws {KafkaProtocolError} Always.
    */
-  copyBack(distance: number, n: number): void {
-    this.ensure(n);
-    const out = this.bytes;
-    let op = this.length;
-    const from = op - distance;
-    if (distance >= n) {
-      out.copyWithin(op, from, from + n);
-    } else {
-      for (let i = 0; i < n; i++) out[op + i] = out[from + i]!;
-    }
-    op += n;
-    this.length = op;
+  tooLarge(): never {
+    throw new KafkaProtocolError(
+      `Cannot decompress ${this.#what} record batch as its records exceed ${this.#maxBytes} bytes`,
+    );
   }
 
   /** The bytes written, as one array (a view when the buffer is exactly full). */

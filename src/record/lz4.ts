@@ -14,6 +14,7 @@
 
 import { KafkaProtocolError } from "../errors.ts";
 import { GrowableOutput } from "./growable_output.ts";
+import { copyBytes, hashSequence, readInt32LE, SequenceTable } from "./lz_common.ts";
 import { xxhash32 } from "./xxhash32.ts";
 
 const MAGIC = 0x184d2204;
@@ -27,18 +28,9 @@ const MIN_MATCH = 4;
 const LAST_LITERALS = 5;
 /** A match may not start within the last 12 bytes of a block. */
 const MF_LIMIT = 12;
-const HASH_LOG = 14;
 const MAX_OFFSET = 65535;
 
-let table = new Int32Array(1 << HASH_LOG);
-
-function read32(b: Uint8Array, i: number): number {
-  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-}
-
-function hash(sequence: number): number {
-  return Math.imul(sequence, 2654435761) >>> (32 - HASH_LOG);
-}
+const sequences = new SequenceTable();
 
 /** Writes a length's extension bytes (after the 15 in the token). */
 function writeLength(dst: Uint8Array, at: number, n: number): number {
@@ -62,20 +54,22 @@ function compressBlock(
   end: number,
   dst: Uint8Array,
   at: number,
+  base: number,
 ): number {
   let anchor = start;
   let i = start;
   const matchLimit = end - LAST_LITERALS;
   const mfLimit = end - MF_LIMIT;
   if (end - start > MF_LIMIT) {
-    table.fill(-1);
+    const slots = sequences.slots;
     let step = 1 << 6;
     while (i < mfLimit) {
-      const sequence = read32(src, i);
-      const h = hash(sequence);
-      const ref = table[h]!;
-      table[h] = i;
-      if (ref < 0 || i - ref > MAX_OFFSET || read32(src, ref) !== sequence) {
+      const sequence = readInt32LE(src, i);
+      const h = hashSequence(sequence);
+      // Blocks are independent: a position before this block's start is no match.
+      const ref = slots[h]! - base;
+      slots[h] = i + base;
+      if (ref < start || i - ref > MAX_OFFSET || readInt32LE(src, ref) !== sequence) {
         // LZ4's acceleration: the longer no match is found, the bigger the strides.
         i += step++ >> 6;
         continue;
@@ -88,12 +82,17 @@ function compressBlock(
         match--;
       }
       let length = MIN_MATCH;
+      // Four bytes at a time, then byte by byte.
+      while (
+        i + length + 4 <= matchLimit &&
+        readInt32LE(src, i + length) === readInt32LE(src, match + length)
+      ) length += 4;
       while (i + length < matchLimit && src[i + length] === src[match + length]) length++;
       const literals = i - anchor;
       const tokenAt = at++;
       let token = (literals >= 15 ? 15 : literals) << 4;
       if (literals >= 15) at = writeLength(dst, at, literals - 15);
-      dst.set(src.subarray(anchor, i), at);
+      copyBytes(src, anchor, i, dst, at);
       at += literals;
       const offset = i - match;
       dst[at++] = offset & 0xff;
@@ -104,13 +103,13 @@ function compressBlock(
       dst[tokenAt] = token;
       i += length;
       anchor = i;
-      if (i < mfLimit) table[hash(read32(src, i - 2))] = i - 2;
+      if (i < mfLimit) slots[hashSequence(readInt32LE(src, i - 2))] = i - 2 + base;
     }
   }
   const literals = end - anchor;
   dst[at++] = (literals >= 15 ? 15 : literals) << 4;
   if (literals >= 15) at = writeLength(dst, at, literals - 15);
-  dst.set(src.subarray(anchor, end), at);
+  copyBytes(src, anchor, end, dst, at);
   return at + literals;
 }
 
@@ -140,11 +139,11 @@ export function lz4Compress(data: Uint8Array): Uint8Array {
   out[5] = BD;
   out[6] = (xxhash32(out.subarray(4, 6)) >>> 8) & 0xff;
   let at = 7;
-  if (table.length !== 1 << HASH_LOG) table = new Int32Array(1 << HASH_LOG);
+  const base = sequences.startInput(data.length);
   for (let start = 0; start < data.length; start += BLOCK_SIZE) {
     const end = Math.min(data.length, start + BLOCK_SIZE);
     const blockAt = at + 4;
-    let size = compressBlock(data, start, end, out, blockAt) - blockAt;
+    let size = compressBlock(data, start, end, out, blockAt, base) - blockAt;
     let flag = 0;
     if (size >= end - start) {
       // It did not shrink: store it as it is.
@@ -169,7 +168,25 @@ function fail(message: string): never {
   throw new KafkaProtocolError(`Cannot decompress lz4 record batch: ${message}`);
 }
 
-function decompressBlock(src: Uint8Array, ip: number, end: number, out: GrowableOutput): void {
+/**
+ * Decompresses one block `src[ip, end)`, appending to `out`; matches may reach into
+ * earlier blocks (linked blocks). Room for `blockMax` bytes (or what `maxBytes`
+ * still allows) is made once, and every write checks it.
+ */
+function decompressBlock(
+  src: Uint8Array,
+  ip: number,
+  end: number,
+  out: GrowableOutput,
+  blockMax: number,
+): void {
+  const room = Math.min(blockMax, out.room);
+  out.ensure(room);
+  const dst = out.bytes;
+  let op = out.length;
+  const limit = op + room;
+  const overflow = (): never =>
+    room < blockMax ? out.tooLarge() : fail("a block decompresses past its size");
   while (ip < end) {
     const token = src[ip++]!;
     let literals = token >>> 4;
@@ -182,15 +199,19 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
       } while (byte === 255);
     }
     if (literals > end - ip) fail("literals run past their block");
-    out.ensure(literals);
-    out.bytes.set(src.subarray(ip, ip + literals), out.length);
-    out.length += literals;
+    if (literals > limit - op) overflow();
+    if (literals < 16) {
+      for (let k = 0; k < literals; k++) dst[op + k] = src[ip + k]!;
+    } else {
+      dst.set(src.subarray(ip, ip + literals), op);
+    }
+    op += literals;
     ip += literals;
-    if (ip === end) return; // the last sequence has no match
+    if (ip === end) break; // the last sequence has no match
     if (end - ip < 2) fail("a match offset runs past its block");
     const offset = src[ip]! | (src[ip + 1]! << 8);
     ip += 2;
-    if (offset === 0 || offset > out.length) fail(`match offset ${offset} points before the data`);
+    if (offset === 0 || offset > op) fail(`match offset ${offset} points before the data`);
     let length = token & 15;
     if (length === 15) {
       let byte: number;
@@ -200,8 +221,17 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
         length += byte;
       } while (byte === 255);
     }
-    out.copyBack(offset, length + MIN_MATCH);
+    length += MIN_MATCH;
+    if (length > limit - op) overflow();
+    const from = op - offset;
+    if (offset >= length && length >= 16) {
+      dst.copyWithin(op, from, from + length);
+    } else {
+      for (let k = 0; k < length; k++) dst[op + k] = dst[from + k]!;
+    }
+    op += length;
   }
+  out.length = op;
 }
 
 /**
@@ -215,13 +245,17 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
  */
 export function lz4Decompress(frame: Uint8Array, maxBytes: number): Uint8Array {
   const end = frame.length;
-  if (end < 7 || read32(frame, 0) >>> 0 !== MAGIC) fail("it does not start with an LZ4 frame");
+  if (end < 7 || readInt32LE(frame, 0) >>> 0 !== MAGIC) fail("it does not start with an LZ4 frame");
   const flg = frame[4]!;
   if (flg >>> 6 !== 1) fail(`frame version ${flg >>> 6} is not 1`);
   if (flg & 0x01) fail("frames with a dictionary are not supported");
+  const blockSizeId = (frame[5]! >>> 4) & 7;
+  if (blockSizeId < 4) fail(`block size id ${blockSizeId} is not 4 to 7`);
+  const blockMax = 1 << (2 * blockSizeId + 8);
   const blockChecksums = (flg & 0x10) !== 0;
   const contentChecksum = (flg & 0x04) !== 0;
-  let ip = 6 + ((flg & 0x08) !== 0 ? 8 : 0);
+  const hasContentSize = (flg & 0x08) !== 0;
+  let ip = 6 + (hasContentSize ? 8 : 0);
   if (ip >= end) fail("its header is truncated");
   if (frame[ip] !== ((xxhash32(frame.subarray(4, ip)) >>> 8) & 0xff)) {
     fail("its header checksum does not match");
@@ -230,7 +264,7 @@ export function lz4Decompress(frame: Uint8Array, maxBytes: number): Uint8Array {
   const out = new GrowableOutput(frame.length * 3, maxBytes, "lz4");
   for (;;) {
     if (end - ip < 4) fail("a block size is truncated");
-    const word = read32(frame, ip) >>> 0;
+    const word = readInt32LE(frame, ip) >>> 0;
     ip += 4;
     if (word === 0) break;
     const size = word & 0x7fffffff;
@@ -240,14 +274,20 @@ export function lz4Decompress(frame: Uint8Array, maxBytes: number): Uint8Array {
       out.bytes.set(frame.subarray(ip, ip + size), out.length);
       out.length += size;
     } else {
-      decompressBlock(frame, ip, ip + size, out);
+      decompressBlock(frame, ip, ip + size, out, blockMax);
     }
     ip += size + (blockChecksums ? 4 : 0);
     if (ip > end) fail("a block checksum is truncated");
   }
+  if (hasContentSize) {
+    const stated = (readInt32LE(frame, 6) >>> 0) + (readInt32LE(frame, 10) >>> 0) * 2 ** 32;
+    if (stated !== out.length) {
+      fail(`it holds ${out.length} bytes, not the ${stated} its header states`);
+    }
+  }
   if (contentChecksum) {
     if (end - ip < 4) fail("the content checksum is truncated");
-    if (xxhash32(out.bytes.subarray(0, out.length)) !== read32(frame, ip) >>> 0) {
+    if (xxhash32(out.bytes.subarray(0, out.length)) !== readInt32LE(frame, ip) >>> 0) {
       fail("the content checksum does not match");
     }
   }

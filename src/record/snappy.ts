@@ -12,6 +12,7 @@
 
 import { KafkaProtocolError } from "../errors.ts";
 import { GrowableOutput } from "./growable_output.ts";
+import { copyBytes, hashSequence, readInt32LE, SequenceTable } from "./lz_common.ts";
 
 /** xerial's stream header: magic, then format version 1 and compatible version 1. */
 const XERIAL_HEADER = Uint8Array.of(
@@ -36,18 +37,9 @@ const XERIAL_HEADER = Uint8Array.of(
 const CHUNK = 32 * 1024;
 /** Snappy matches only within a fragment of this size. */
 const FRAGMENT = 64 * 1024;
-const HASH_LOG = 14;
 const MIN_MATCH = 4;
 
-const table = new Int32Array(1 << HASH_LOG);
-
-function read32(b: Uint8Array, i: number): number {
-  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-}
-
-function hash(sequence: number): number {
-  return Math.imul(sequence, 0x1e35a7bd) >>> (32 - HASH_LOG);
-}
+const sequences = new SequenceTable();
 
 function emitLiteral(
   src: Uint8Array,
@@ -67,7 +59,7 @@ function emitLiteral(
     dst[at++] = n & 0xff;
     dst[at++] = n >>> 8;
   }
-  dst.set(src.subarray(from, to), at);
+  copyBytes(src, from, to, dst, at);
   return at + to - from;
 }
 
@@ -102,31 +94,37 @@ function compressFragment(
   end: number,
   dst: Uint8Array,
   at: number,
+  base: number,
 ): number {
   let anchor = start;
   let i = start;
   const limit = end - MIN_MATCH;
   if (end - start > 15) {
-    table.fill(-1);
+    const slots = sequences.slots;
     let skip = 32;
     while (i <= limit) {
-      const sequence = read32(src, i);
-      const h = hash(sequence);
-      const ref = table[h]!;
-      table[h] = i;
-      if (ref < 0 || read32(src, ref) !== sequence) {
+      const sequence = readInt32LE(src, i);
+      const h = hashSequence(sequence);
+      // Matches stay within the fragment: a position before its start is no match.
+      const ref = slots[h]! - base;
+      slots[h] = i + base;
+      if (ref < start || readInt32LE(src, ref) !== sequence) {
         i += skip++ >> 5;
         continue;
       }
       skip = 32;
       let length = MIN_MATCH;
+      // Four bytes at a time, then byte by byte.
+      while (
+        i + length + 4 <= end && readInt32LE(src, i + length) === readInt32LE(src, ref + length)
+      ) length += 4;
       while (i + length < end && src[i + length] === src[ref + length]) length++;
       // Literals before a match are chunked under 65,536 bytes by the fragment size.
       if (i > anchor) at = emitLiteral(src, anchor, i, dst, at);
       at = emitCopy(i - ref, length, dst, at);
       i += length;
       anchor = i;
-      if (i <= limit) table[hash(read32(src, i - 1))] = i - 1;
+      if (i <= limit) slots[hashSequence(readInt32LE(src, i - 1))] = i - 1 + base;
     }
   }
   if (end > anchor) at = emitLiteral(src, anchor, end, dst, at);
@@ -140,18 +138,38 @@ function compressFragment(
  * @returns The block.
  */
 export function snappyCompressBlock(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(32 + data.length + Math.ceil(data.length / 6));
-  let at = 0;
-  let n = data.length;
+  const out = new Uint8Array(maxBlockSize(data.length));
+  const base = sequences.startInput(data.length);
+  return out.subarray(0, writeBlock(data, 0, data.length, out, 0, base));
+}
+
+/** The most bytes a raw block of `n` input bytes takes (Snappy's MaxCompressedLength). */
+function maxBlockSize(n: number): number {
+  return 32 + n + Math.ceil(n / 6);
+}
+
+/**
+ * Writes `src[start, end)` as a raw block (length, then elements) into `out` at `at`;
+ * `base` is the input's from {@link SequenceTable.startInput}.
+ */
+function writeBlock(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  at: number,
+  base: number,
+): number {
+  let n = end - start;
   while (n >= 0x80) {
     out[at++] = (n & 0x7f) | 0x80;
     n >>>= 7;
   }
   out[at++] = n;
-  for (let start = 0; start < data.length; start += FRAGMENT) {
-    at = compressFragment(data, start, Math.min(data.length, start + FRAGMENT), out, at);
+  for (let from = start; from < end; from += FRAGMENT) {
+    at = compressFragment(src, from, Math.min(end, from + FRAGMENT), out, at, base);
   }
-  return out.subarray(0, at);
+  return at;
 }
 
 /**
@@ -171,26 +189,24 @@ export function snappyCompressBlock(data: Uint8Array): Uint8Array {
  * ```
  */
 export function snappyCompress(data: Uint8Array): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = XERIAL_HEADER.length;
-  for (let start = 0; start < data.length; start += CHUNK) {
-    const block = snappyCompressBlock(data.subarray(start, Math.min(data.length, start + CHUNK)));
-    chunks.push(block.slice());
-    total += 4 + block.length;
-  }
-  const out = new Uint8Array(total);
+  const chunks = Math.ceil(data.length / CHUNK);
+  const out = new Uint8Array(
+    XERIAL_HEADER.length + chunks * 4 + maxBlockSize(data.length) + chunks * 32,
+  );
   out.set(XERIAL_HEADER);
   let at = XERIAL_HEADER.length;
-  for (const block of chunks) {
-    const n = block.length;
+  const base = sequences.startInput(data.length);
+  for (let start = 0; start < data.length; start += CHUNK) {
+    const blockAt = at + 4;
+    const n = writeBlock(data, start, Math.min(data.length, start + CHUNK), out, blockAt, base) -
+      blockAt;
     out[at] = n >>> 24;
     out[at + 1] = (n >>> 16) & 0xff;
     out[at + 2] = (n >>> 8) & 0xff;
     out[at + 3] = n & 0xff;
-    out.set(block, at + 4);
-    at += 4 + n;
+    at = blockAt + n;
   }
-  return out;
+  return out.slice(0, at);
 }
 
 function fail(message: string): never {
@@ -206,8 +222,12 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
     expected += (byte & 0x7f) * 2 ** shift;
     if (byte < 0x80) break;
   }
+  // The block states its length: room is made once, and every write checks it.
   out.ensure(expected);
+  const dst = out.bytes;
   const base = out.length;
+  const limit = base + expected;
+  let op = base;
   while (ip < end) {
     const tag = src[ip++]!;
     const kind = tag & 3;
@@ -222,9 +242,13 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
       }
       n += 1;
       if (n > end - ip) fail("a literal runs past the block");
-      if (out.length - base + n > expected) fail("it holds more than its stated length");
-      out.bytes.set(src.subarray(ip, ip + n), out.length);
-      out.length += n;
+      if (n > limit - op) fail("it holds more than its stated length");
+      if (n < 16) {
+        for (let k = 0; k < n; k++) dst[op + k] = src[ip + k]!;
+      } else {
+        dst.set(src.subarray(ip, ip + n), op);
+      }
+      op += n;
       ip += n;
       continue;
     }
@@ -242,16 +266,21 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
     } else {
       if (end - ip < 4) fail("a copy is truncated");
       length = (tag >>> 2) + 1;
-      offset = read32(src, ip) >>> 0;
+      offset = readInt32LE(src, ip) >>> 0;
       ip += 4;
     }
-    if (offset === 0 || offset > out.length - base) {
-      fail(`copy offset ${offset} points before the data`);
+    if (offset === 0 || offset > op - base) fail(`copy offset ${offset} points before the data`);
+    if (length > limit - op) fail("it holds more than its stated length");
+    const from = op - offset;
+    if (offset >= length && length >= 16) {
+      dst.copyWithin(op, from, from + length);
+    } else {
+      for (let k = 0; k < length; k++) dst[op + k] = dst[from + k]!;
     }
-    if (out.length - base + length > expected) fail("it holds more than its stated length");
-    out.copyBack(offset, length);
+    op += length;
   }
-  if (out.length - base !== expected) fail(`it holds ${out.length - base} bytes, not ${expected}`);
+  out.length = op;
+  if (op !== limit) fail(`it holds ${op - base} bytes, not ${expected}`);
 }
 
 /**

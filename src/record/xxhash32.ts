@@ -5,6 +5,8 @@
  * @module
  */
 
+import { readInt32LE } from "./lz_common.ts";
+
 const P1 = 0x9e3779b1;
 const P2 = 0x85ebca77;
 const P3 = 0xc2b2ae3d;
@@ -17,10 +19,6 @@ function rotl(x: number, r: number): number {
 
 function round(acc: number, lane: number): number {
   return Math.imul(rotl((acc + Math.imul(lane, P2)) | 0, 13), P1);
-}
-
-function readLE32(b: Uint8Array, i: number): number {
-  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 }
 
 /**
@@ -48,10 +46,10 @@ export function xxhash32(data: Uint8Array, seed = 0): number {
     let v4 = (seed - P1) | 0;
     const limit = length - 16;
     while (i <= limit) {
-      v1 = round(v1, readLE32(data, i));
-      v2 = round(v2, readLE32(data, i + 4));
-      v3 = round(v3, readLE32(data, i + 8));
-      v4 = round(v4, readLE32(data, i + 12));
+      v1 = round(v1, readInt32LE(data, i));
+      v2 = round(v2, readInt32LE(data, i + 4));
+      v3 = round(v3, readInt32LE(data, i + 8));
+      v4 = round(v4, readInt32LE(data, i + 12));
       i += 16;
     }
     h = (rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)) | 0;
@@ -60,7 +58,7 @@ export function xxhash32(data: Uint8Array, seed = 0): number {
   }
   h = (h + length) | 0;
   for (; i + 4 <= length; i += 4) {
-    h = Math.imul(rotl((h + Math.imul(readLE32(data, i), P3)) | 0, 17), P4);
+    h = Math.imul(rotl((h + Math.imul(readInt32LE(data, i), P3)) | 0, 17), P4);
   }
   for (; i < length; i++) {
     h = Math.imul(rotl((h + Math.imul(data[i]!, P5)) | 0, 11), P1);

@@ -1,6 +1,7 @@
 /**
  * SASL and TLS against the real cluster's other listeners (tests/kafka/cluster.sh):
- * SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, and SSL with a test CA.
+ * SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, SSL with a test CA, and
+ * SASL_SSL with SCRAM-SHA-512.
  * Records go in through the secured listener and are read back with the Java
  * consumer on the plain one; bad credentials and an untrusted certificate fail fast
  * with an error that says why.
@@ -13,6 +14,7 @@ import {
   readBack,
   saslBootstrapServers,
   saslCredentials,
+  saslTlsBootstrapServers,
   tlsBootstrapServers,
   tlsCaFile,
   uniqueTopic,
@@ -120,6 +122,17 @@ describe("kafka security", () => {
     await roundTrip({
       bootstrap: tlsBootstrapServers,
       tls: { caCerts: [readFileSync(tlsCaFile, "utf8")] },
+    });
+  });
+
+  test("SASL SCRAM-SHA-512 over TLS (Java's SASL_SSL): every record lands once", {
+    timeout: 120_000,
+  }, async (t) => {
+    if (!available) return t.skip("Kafka is not running");
+    await roundTrip({
+      bootstrap: saslTlsBootstrapServers,
+      tls: { caCerts: [readFileSync(tlsCaFile, "utf8")] },
+      sasl: { mechanism: "SCRAM-SHA-512", ...saslCredentials },
     });
   });
 

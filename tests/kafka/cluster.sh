@@ -17,6 +17,7 @@ BROKER_PORT_BASE=$((19091 + PORT_OFFSET))      # node N: broker at 127.0.0.1:BAS
 CONTROLLER_PORT_BASE=$((19191 + PORT_OFFSET))  # node N: controller at 127.0.0.1:BASE+N (19192..19194)
 SASL_PORT_BASE=$((19291 + PORT_OFFSET))        # node N: SASL_PLAINTEXT at 127.0.0.1:BASE+N (19292..19294)
 TLS_PORT_BASE=$((19391 + PORT_OFFSET))         # node N: SSL at 127.0.0.1:BASE+N           (19392..19394)
+SASL_TLS_PORT_BASE=$((19491 + PORT_OFFSET))    # node N: SASL_SSL at 127.0.0.1:BASE+N      (19492..19494)
 # Credentials the SASL listener accepts: PLAIN from its JAAS config, SCRAM-SHA-256/512
 # from the metadata log (written when storage is formatted).
 SASL_USER="alice"
@@ -272,6 +273,7 @@ node_dir() { echo "$CLUSTER/node$1"; }
 broker_port() { echo $((BROKER_PORT_BASE + $1)); }
 sasl_port() { echo $((SASL_PORT_BASE + $1)); }
 tls_port() { echo $((TLS_PORT_BASE + $1)); }
+sasl_tls_port() { echo $((SASL_TLS_PORT_BASE + $1)); }
 controller_port() { echo $((CONTROLLER_PORT_BASE + $1)); }
 check_node() { [[ "${1:-}" =~ ^[123]$ ]] || die "NODE must be 1, 2 or 3 (got '${1:-}')"; }
 
@@ -288,17 +290,19 @@ write_server_properties() { # NODE FILE DATA_DIR
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$(voters)
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n")
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n"),SASL_SSL://127.0.0.1:$(sasl_tls_port "$n")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n"),SASL_SSL://127.0.0.1:$(sasl_tls_port "$n")
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
 
 # clients' security tests: SASL (PLAIN, SCRAM-SHA-256/512) and TLS listeners
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
 ssl.keystore.type=PEM
 ssl.keystore.location=$TLS_DIR/broker.pem
 log.dirs=$data

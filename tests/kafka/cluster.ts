@@ -71,7 +71,12 @@ export const tlsBootstrapServers: string[] = nodeIds.map((n) =>
   `127.0.0.1:${19391 + portOffset + n}`
 );
 
-/** The user and password every mechanism of the SASL listener accepts (cluster.sh). */
+/** SASL_SSL listener addresses (`127.0.0.1:19492..19494`): SCRAM-SHA-512 over TLS. */
+export const saslTlsBootstrapServers: string[] = nodeIds.map((n) =>
+  `127.0.0.1:${19491 + portOffset + n}`
+);
+
+/** The user and password every mechanism of the SASL listeners accepts (cluster.sh). */
 export const saslCredentials: { username: string; password: string } = {
   username: "alice",
   password: "alice-secret",

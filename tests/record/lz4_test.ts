@@ -3,8 +3,8 @@ import { describe, test } from "node:test";
 import { KafkaProtocolError } from "../../src/errors.ts";
 import { lz4Compress, lz4Decompress } from "../../src/record/lz4.ts";
 import { fromHex, prng } from "../fixtures/protocol_helpers.ts";
+import { compressionInputs, TEXT } from "../fixtures/compression_inputs.ts";
 
-const TEXT = new TextEncoder().encode("Kafka Kafka Kafka Kafka, streams streams streams!");
 // Written by the reference LZ4 library (Python's lz4.frame): default flags (with the
 // content size), and linked blocks with block and content checksums.
 const REFERENCE = fromHex(
@@ -13,27 +13,6 @@ const REFERENCE = fromHex(
 const CHECKSUMMED = fromHex(
   "04224d187c403100000000000000641b0000006d4b61666b61200600982c2073747265616d7308005065616d732116b76205000000005b41dbd9",
 );
-
-function inputs(): [string, Uint8Array][] {
-  const random = prng(11);
-  const noise = Uint8Array.from({ length: 150_000 }, () => Math.floor(random() * 256));
-  const mixed = noise.slice();
-  for (let i = 0; i < mixed.length; i += 5) mixed[i] = 0;
-  const records = new TextEncoder().encode(
-    Array.from({ length: 3000 }, (_, i) => `key-${String(i).padStart(8, "0")}${"v".repeat(100)}`)
-      .join(""),
-  );
-  return [
-    ["empty", new Uint8Array(0)],
-    ["one byte", Uint8Array.of(7)],
-    ["13 bytes (just past the match limit)", TEXT.subarray(0, 13)],
-    ["text", TEXT],
-    ["records over several 64 KiB blocks", records],
-    ["incompressible noise (stored raw)", noise],
-    ["half noise", mixed],
-    ["zeros (long matches)", new Uint8Array(200_000)],
-  ];
-}
 
 describe("lz4", () => {
   test("lz4Decompress() reads the reference library's frames", () => {
@@ -47,7 +26,7 @@ describe("lz4", () => {
     assert.deepEqual([...frame.subarray(-4)], [0, 0, 0, 0]);
   });
 
-  for (const [name, data] of inputs()) {
+  for (const [name, data] of compressionInputs(11)) {
     test(`round trip: ${name}`, () => {
       const frame = lz4Compress(data);
       assert.deepEqual(lz4Decompress(frame, data.length), data);
@@ -73,7 +52,7 @@ describe("lz4", () => {
   });
 
   test("truncation at every byte and bit flips end in a typed error or bytes, never a crash", () => {
-    const frame = lz4Compress(inputs()[4]![1].subarray(0, 5000));
+    const frame = lz4Compress(compressionInputs(11)[4]![1].subarray(0, 5000));
     for (let n = 0; n < frame.length; n++) {
       assert.throws(() => lz4Decompress(frame.subarray(0, n), 1 << 20), KafkaProtocolError, `${n}`);
     }

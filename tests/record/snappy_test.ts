@@ -3,27 +3,10 @@ import { describe, test } from "node:test";
 import { KafkaProtocolError } from "../../src/errors.ts";
 import { snappyCompress, snappyCompressBlock, snappyDecompress } from "../../src/record/snappy.ts";
 import { fromHex, prng } from "../fixtures/protocol_helpers.ts";
+import { compressionInputs, TEXT } from "../fixtures/compression_inputs.ts";
 
-const TEXT = new TextEncoder().encode("Kafka Kafka Kafka Kafka, streams streams streams!");
 // A raw block written by the reference library (Python's python-snappy).
 const REFERENCE = fromHex("31144b61666b6120420600202c2073747265616d733e08000021");
-
-function inputs(): [string, Uint8Array][] {
-  const random = prng(13);
-  const noise = Uint8Array.from({ length: 100_000 }, () => Math.floor(random() * 256));
-  const records = new TextEncoder().encode(
-    Array.from({ length: 3000 }, (_, i) => `key-${String(i).padStart(8, "0")}${"v".repeat(100)}`)
-      .join(""),
-  );
-  return [
-    ["empty", new Uint8Array(0)],
-    ["one byte", Uint8Array.of(7)],
-    ["text", TEXT],
-    ["records over many 32 KiB chunks", records],
-    ["incompressible noise", noise],
-    ["zeros (copies longer than 64)", new Uint8Array(100_000)],
-  ];
-}
 
 describe("snappy", () => {
   test("snappyDecompress() reads the reference library's raw block", () => {
@@ -42,7 +25,7 @@ describe("snappy", () => {
     assert.deepEqual(snappyDecompress(block, 1000), TEXT); // a raw block reads too
   });
 
-  for (const [name, data] of inputs()) {
+  for (const [name, data] of compressionInputs(13)) {
     test(`round trip: ${name}`, () => {
       assert.deepEqual(snappyDecompress(snappyCompress(data), data.length), data);
       assert.deepEqual(snappyDecompress(snappyCompressBlock(data), data.length), data);
@@ -62,7 +45,7 @@ describe("snappy", () => {
   });
 
   test("truncation at every byte and bit flips end in a typed error or bytes, never a crash", () => {
-    const framed = snappyCompress(inputs()[3]![1].subarray(0, 5000));
+    const framed = snappyCompress(compressionInputs(13)[4]![1].subarray(0, 5000));
     for (let n = 17; n < framed.length; n++) {
       assert.throws(
         () => snappyDecompress(framed.subarray(0, n), 1 << 20),
