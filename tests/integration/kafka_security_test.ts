@@ -20,6 +20,8 @@ import {
   uniqueTopic,
 } from "../kafka/cluster.ts";
 import {
+  createProducer,
+  defaultConnect,
   kafkaSink,
   partitionForKey,
   type ProducerOptions,
@@ -134,6 +136,38 @@ describe("kafka security", () => {
       tls: { caCerts: [readFileSync(tlsCaFile, "utf8")] },
       sasl: { mechanism: "SCRAM-SHA-512", ...saslCredentials },
     });
+  });
+
+  test("a SASL session that expires (connections.max.reauth.ms 4 s) is renewed by reconnecting", {
+    timeout: 60_000,
+  }, async (t) => {
+    if (!available) return t.skip("Kafka is not running");
+    const topic = uniqueTopic("reauth");
+    await createTopic(topic, 1, 3);
+    let dials = 0;
+    const producer = createProducer({
+      bootstrap: saslTlsBootstrapServers,
+      topic,
+      tls: { caCerts: [readFileSync(tlsCaFile, "utf8")] },
+      sasl: { mechanism: "SCRAM-SHA-512", ...saslCredentials },
+      connect: (options) => {
+        dials++;
+        return defaultConnect(options);
+      },
+    });
+    try {
+      await producer.send({ value: "before" });
+      const dialsBefore = dials;
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      // The broker closes the expired session's connection on its next request; the
+      // producer authenticates a new one and sends again.
+      await producer.send({ value: "after" });
+      assert.ok(dials > dialsBefore, "a new connection was opened after the session expired");
+    } finally {
+      await producer.close();
+    }
+    const landed = await readBack(topic, { minOffsets: 2 });
+    assert.deepEqual(landed.map((r) => dec.decode(r.value!)), ["before", "after"]);
   });
 
   test("TLS to a broker whose certificate is not trusted fails in bounded time", {

@@ -303,6 +303,8 @@ listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.com
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+# sessions on SASL_SSL last 4 s (KIP-368), so a test sees one expire
+listener.name.sasl_ssl.connections.max.reauth.ms=4000
 ssl.keystore.type=PEM
 ssl.keystore.location=$TLS_DIR/broker.pem
 log.dirs=$data
