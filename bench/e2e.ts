@@ -6,6 +6,7 @@
  *
  *   deno run -A bench/e2e.ts --target mock  --acks 1   --records 1000000
  *   bun bench/e2e.ts         --target kafka --acks all --records 1000000
+ *   deno run -A bench/e2e.ts --target mock  --compression lz4
  *
  * `--target mock` starts librdkafka's mock cluster (tests/mock); `--target kafka`
  * uses the local 3-node cluster of tests/kafka (started if needed); `--target none`
@@ -34,6 +35,7 @@ const acksArg = arg("acks", target === "mock" ? "1" : "all");
 const acks = acksArg === "all" ? "all" : (Number(acksArg) as 0 | 1 | -1);
 const batchBytes = Number(arg("batch-bytes", "262144"));
 const lingerMs = Number(arg("linger-ms", "5"));
+const compression = arg("compression", "none") as "none" | "gzip" | "snappy" | "lz4" | "zstd";
 const PARTITIONS = 6;
 const VALUE = "v".repeat(100);
 
@@ -99,7 +101,7 @@ const bufferBytes = Number(arg("buffer-bytes", String(32 * 1024 * 1024)));
 await source.pipeTo(
   target === "none"
     ? new WritableStream<ProducerRecord>()
-    : kafkaSink({ bootstrap, topic, acks, batchBytes, lingerMs, bufferBytes }),
+    : kafkaSink({ bootstrap, topic, acks, batchBytes, lingerMs, bufferBytes, compression }),
 );
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuBefore);
@@ -118,6 +120,7 @@ const result = {
   target,
   acks: acksArg,
   batchBytes,
+  compression,
   records,
   seconds: Number(seconds.toFixed(3)),
   recordsPerSecond: Math.round(records / seconds),
