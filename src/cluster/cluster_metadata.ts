@@ -10,8 +10,7 @@
 
 import { KafkaError } from "../errors.ts";
 import type { MetadataResponse } from "../protocol/metadata.ts";
-import { errorInfo } from "../protocol/error_codes.ts";
-import { isAuthenticationError } from "../net/sasl.ts";
+import { errorInfo, isSaslErrorCode } from "../protocol/error_codes.ts";
 import { MetadataSnapshot, type TopicInfo } from "./metadata_snapshot.ts";
 
 /** Fetches metadata for the given topics. */
@@ -169,7 +168,8 @@ export class ClusterMetadata {
         throw new KafkaError(code, { topic });
       }
       // Bad credentials will not get better by waiting: fail now, as Java does.
-      if (isAuthenticationError(this.#lastError)) throw this.#lastError;
+      const last = this.#lastError;
+      if (last instanceof KafkaError && isSaslErrorCode(last.code)) throw last;
       if (timedOut || this.#options.now() >= deadline || this.#closed) {
         throw new TopicNotFoundError(topic, timeoutMs, code, this.#lastError);
       }

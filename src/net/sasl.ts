@@ -8,7 +8,7 @@
 
 import { KafkaError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
-import { ErrorCode } from "../protocol/error_codes.ts";
+import { ErrorCode, isSaslErrorCode } from "../protocol/error_codes.ts";
 import { saslAuthenticateApi } from "../protocol/sasl_authenticate.ts";
 import { saslHandshakeApi } from "../protocol/sasl_handshake.ts";
 import type { Connection } from "./connection.ts";
@@ -48,11 +48,7 @@ const encoder = new TextEncoder();
  * ILLEGAL_SASL_STATE.
  */
 export function isAuthenticationError(error: unknown): error is KafkaError {
-  return error instanceof KafkaError && (
-    error.code === ErrorCode.SASL_AUTHENTICATION_FAILED ||
-    error.code === ErrorCode.UNSUPPORTED_SASL_MECHANISM ||
-    error.code === ErrorCode.ILLEGAL_SASL_STATE
-  );
+  return error instanceof KafkaError && isSaslErrorCode(error.code);
 }
 
 /**

@@ -190,6 +190,19 @@ export const ErrorCode = {
 } as const;
 
 /**
+ * Whether a code is a failed SASL authentication (SASL_AUTHENTICATION_FAILED,
+ * UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE): no other broker and no retry will
+ * do better with the same credentials.
+ *
+ * @param code Kafka's numeric error code.
+ * @returns True for the three SASL codes.
+ */
+export function isSaslErrorCode(code: number): boolean {
+  return code === ErrorCode.SASL_AUTHENTICATION_FAILED ||
+    code === ErrorCode.UNSUPPORTED_SASL_MECHANISM || code === ErrorCode.ILLEGAL_SASL_STATE;
+}
+
+/**
  * Looks up an error code. Codes this table does not know (a newer broker's) are
  * reported as `UNKNOWN_ERROR_<code>` and not retriable, as Java treats unknown codes.
  *
