@@ -14,7 +14,7 @@
 
 import { KafkaProtocolError } from "../errors.ts";
 import { GrowableOutput } from "./growable_output.ts";
-import { copyBytes, hashSequence, readInt32LE, SequenceTable } from "./lz_common.ts";
+import { copyBytes, copyMatch, hashSequence, readInt32LE, SequenceTable } from "./lz_common.ts";
 import { xxhash32 } from "./xxhash32.ts";
 
 const MAGIC = 0x184d2204;
@@ -200,11 +200,7 @@ function decompressBlock(
     }
     if (literals > end - ip) fail("literals run past their block");
     if (literals > limit - op) overflow();
-    if (literals < 16) {
-      for (let k = 0; k < literals; k++) dst[op + k] = src[ip + k]!;
-    } else {
-      dst.set(src.subarray(ip, ip + literals), op);
-    }
+    copyBytes(src, ip, ip + literals, dst, op);
     op += literals;
     ip += literals;
     if (ip === end) break; // the last sequence has no match
@@ -223,12 +219,7 @@ function decompressBlock(
     }
     length += MIN_MATCH;
     if (length > limit - op) overflow();
-    const from = op - offset;
-    if (offset >= length && length >= 16) {
-      dst.copyWithin(op, from, from + length);
-    } else {
-      for (let k = 0; k < length; k++) dst[op + k] = dst[from + k]!;
-    }
+    copyMatch(dst, op, offset, length);
     op += length;
   }
   out.length = op;

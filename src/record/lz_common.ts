@@ -54,6 +54,25 @@ export function copyBytes(
   }
 }
 
+/**
+ * Copies `length` bytes from `offset` bytes back in `dst` to `at`: a match of a
+ * decompressor. When the match overlaps what it writes (offset < length), bytes are
+ * copied one by one so the repeat comes out as the format means.
+ *
+ * @param dst The output.
+ * @param at Where to write (the caller checks the room).
+ * @param offset How far back, at least 1 and at most `at`.
+ * @param length How many bytes.
+ */
+export function copyMatch(dst: Uint8Array, at: number, offset: number, length: number): void {
+  const from = at - offset;
+  if (offset >= length && length >= 32) {
+    dst.copyWithin(at, from, from + length);
+  } else {
+    for (let k = 0; k < length; k++) dst[at + k] = dst[from + k]!;
+  }
+}
+
 /** Positions past this are not stored: the table is cleared and `base` starts again. */
 const BASE_LIMIT = 2 ** 30;
 

@@ -12,7 +12,7 @@
 
 import { KafkaProtocolError } from "../errors.ts";
 import { GrowableOutput } from "./growable_output.ts";
-import { copyBytes, hashSequence, readInt32LE, SequenceTable } from "./lz_common.ts";
+import { copyBytes, copyMatch, hashSequence, readInt32LE, SequenceTable } from "./lz_common.ts";
 
 /** xerial's stream header: magic, then format version 1 and compatible version 1. */
 const XERIAL_HEADER = Uint8Array.of(
@@ -243,11 +243,7 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
       n += 1;
       if (n > end - ip) fail("a literal runs past the block");
       if (n > limit - op) fail("it holds more than its stated length");
-      if (n < 16) {
-        for (let k = 0; k < n; k++) dst[op + k] = src[ip + k]!;
-      } else {
-        dst.set(src.subarray(ip, ip + n), op);
-      }
+      copyBytes(src, ip, ip + n, dst, op);
       op += n;
       ip += n;
       continue;
@@ -271,12 +267,7 @@ function decompressBlock(src: Uint8Array, ip: number, end: number, out: Growable
     }
     if (offset === 0 || offset > op - base) fail(`copy offset ${offset} points before the data`);
     if (length > limit - op) fail("it holds more than its stated length");
-    const from = op - offset;
-    if (offset >= length && length >= 16) {
-      dst.copyWithin(op, from, from + length);
-    } else {
-      for (let k = 0; k < length; k++) dst[op + k] = dst[from + k]!;
-    }
+    copyMatch(dst, op, offset, length);
     op += length;
   }
   out.length = op;
