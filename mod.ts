@@ -24,9 +24,7 @@
 
 export * from "./src/types.ts";
 export * from "./src/errors.ts";
-export { KafkaConnectionError, KafkaTimeoutError } from "./src/net/errors.ts";
 export { KafkaUnsupportedVersionError } from "./src/protocol/versions.ts";
-export { TopicNotFoundError } from "./src/cluster/cluster_metadata.ts";
 export { murmur2, partitionForKey } from "./src/partition/murmur2.ts";
 export type { PartitionerFunction, PartitionerRecord } from "./src/partition/partitioner.ts";
 export {
@@ -38,7 +36,9 @@ export {
 export type {
   CompressionType,
   PartitionerChoice,
+  PlainBytes,
   ProducerOptions,
+  RequiredSerializers,
 } from "./src/producer/options.ts";
 export { createProducer, type Producer } from "./src/producer/producer.ts";
 export { kafkaSink } from "./src/producer/kafka_sink.ts";

@@ -14,12 +14,26 @@ export interface KafkaErrorOptions extends ErrorOptions {
   topic?: string;
   /** The partition concerned. */
   partition?: number;
+  /**
+   * A detail: after a broker's code, what the broker said or what was asked; for a
+   * refusal by the client itself (`byClient`), the whole sentence saying what could
+   * not be done and why.
+   */
+  message?: string;
+  /**
+   * Whether the client itself refused, before any broker was asked (a record too
+   * large, an invalid topic name), with the code Kafka would have answered.
+   *
+   * @default {false}
+   */
+  byClient?: boolean;
 }
 
 /**
- * An error code returned by a Kafka broker. `name` is Kafka's own name for the code
- * (as in the Java client's `Errors` enum), `retriable` whether the Java producer would
- * retry it.
+ * A Kafka error code: returned by a broker, or the code the client itself applies
+ * when it refuses something before asking one (`byClient`: an invalid topic name, a
+ * record over `maxRequestBytes`). `name` is Kafka's own name for the code (as in the
+ * Java client's `Errors` enum), `retriable` whether the Java producer would retry it.
  *
  * @example Inspecting a broker error
  * ```ts
@@ -27,6 +41,7 @@ export interface KafkaErrorOptions extends ErrorOptions {
  *
  * const error = new KafkaError(6, { topic: "events", partition: 2 });
  * console.log(error.name, error.retriable); // NOT_LEADER_OR_FOLLOWER true
+ * console.log(error.message); // Kafka broker returned NOT_LEADER_OR_FOLLOWER (code 6) for events-2
  * ```
  */
 export class KafkaError extends Error {
@@ -38,25 +53,35 @@ export class KafkaError extends Error {
   readonly topic: string | undefined;
   /** The partition concerned, if any. */
   readonly partition: number | undefined;
+  /** Whether the client refused before asking a broker. */
+  readonly byClient: boolean;
 
   /**
-   * Builds the error for a broker error code.
+   * Builds the error for an error code.
    *
    * @param code Kafka's numeric error code.
-   * @param options Topic, partition, a detail message and a cause.
+   * @param options Topic, partition, a detail message, whether the client refused, and a cause.
    */
-  constructor(code: number, options: KafkaErrorOptions & { message?: string } = {}) {
+  constructor(code: number, options: KafkaErrorOptions = {}) {
     const info = errorInfo(code);
-    const where = options.topic === undefined
-      ? ""
-      : ` for ${options.topic}${options.partition === undefined ? "" : `-${options.partition}`}`;
-    const detail = options.message ? `: ${options.message}` : "";
-    super(`Kafka broker returned ${info.name} (code ${code})${where}${detail}`, options);
+    const byClient = options.byClient === true;
+    let message: string;
+    if (byClient) {
+      message = `${options.message ?? `Cannot go on as ${info.name}`} (${info.name})`;
+    } else {
+      const where = options.topic === undefined
+        ? ""
+        : ` for ${options.topic}${options.partition === undefined ? "" : `-${options.partition}`}`;
+      const detail = options.message ? `: ${options.message}` : "";
+      message = `Kafka broker returned ${info.name} (code ${code})${where}${detail}`;
+    }
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = info.name;
     this.code = code;
     this.retriable = info.retriable;
     this.topic = options.topic;
     this.partition = options.partition;
+    this.byClient = byClient;
   }
 }
 
@@ -126,6 +151,46 @@ export class KafkaSerializationError extends Error {
     );
     this.name = "KafkaSerializationError";
     this.field = field;
+    this.topic = topic;
+  }
+}
+
+/**
+ * A `partitioner` function threw for a record; `cause` is what it threw. The record
+ * fails alone; nothing else is affected.
+ *
+ * @example Catching a failing partitioner
+ * ```ts
+ * import { KafkaPartitionerError } from "@webstream/kafka";
+ *
+ * const error = new KafkaPartitionerError("events", new Error("no region"));
+ * console.log(error.message); // Cannot partition record for topic "events" as the partitioner function threw: no region
+ * ```
+ */
+export class KafkaPartitionerError extends Error {
+  /** The record's topic. */
+  readonly topic: string;
+
+  /**
+   * Builds the error.
+   *
+   * @param topic The record's topic.
+   * @param cause What the partitioner threw.
+   */
+  constructor(topic: string, cause: unknown) {
+    super(
+      `Cannot partition record for topic ${
+        JSON.stringify(topic)
+      } as the partitioner function threw: ${
+        cause instanceof Error
+          ? cause.message
+          : typeof cause === "string"
+          ? JSON.stringify(cause)
+          : String(cause)
+      }`,
+      { cause },
+    );
+    this.name = "KafkaPartitionerError";
     this.topic = topic;
   }
 }
@@ -217,5 +282,113 @@ export class KafkaTransactionError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "KafkaTransactionError";
+  }
+}
+
+/** Options of the network errors. */
+export interface KafkaNetworkErrorOptions extends ErrorOptions {
+  /** The broker's address, as `host:port`. */
+  address?: string;
+}
+
+/**
+ * A connection to a broker could not be opened, or was lost (closed by the peer, a
+ * socket error, a protocol error on another request, or {@linkcode Connection.close}).
+ * Requests that were pending on it fail with this error; whether the broker
+ * processed them is unknown, so only idempotent producers retry them safely.
+ *
+ * @example Catching a refused connection
+ * ```ts
+ * import { KafkaConnectionError } from "@webstream/kafka";
+ *
+ * const error = new KafkaConnectionError(
+ *   "Cannot connect to broker at 127.0.0.1:9092: connection refused",
+ *   { address: "127.0.0.1:9092" },
+ * );
+ * console.log(error.retriable, error.address); // true "127.0.0.1:9092"
+ * ```
+ */
+export class KafkaConnectionError extends Error {
+  /** Always true: the request may succeed on a new connection. */
+  readonly retriable: boolean = true;
+  /** The broker's address, as `host:port`, if known. */
+  readonly address: string | undefined;
+
+  /**
+   * Builds the error.
+   *
+   * @param message What failed, naming the broker.
+   * @param options The broker's address and the underlying cause.
+   */
+  constructor(message: string, options: KafkaNetworkErrorOptions = {}) {
+    super(message, options);
+    this.name = "KafkaConnectionError";
+    this.address = options.address;
+  }
+}
+
+/**
+ * A request got no response (or could not be written) within its timeout. The
+ * connection it was sent on is closed, as the Java client does, since its
+ * responses can no longer be matched to requests.
+ *
+ * @example Catching a timeout
+ * ```ts
+ * import { KafkaTimeoutError } from "@webstream/kafka";
+ *
+ * const error = new KafkaTimeoutError(
+ *   "Cannot get a response to Produce v9 request from broker at 127.0.0.1:9092 within 30000 ms",
+ *   { address: "127.0.0.1:9092" },
+ * );
+ * console.log(error.name, error.retriable); // "KafkaTimeoutError" true
+ * ```
+ */
+export class KafkaTimeoutError extends Error {
+  /** Always true: the request may succeed when sent again. */
+  readonly retriable: boolean = true;
+  /** The broker's address, as `host:port`, if known. */
+  readonly address: string | undefined;
+
+  /**
+   * Builds the error.
+   *
+   * @param message What timed out, naming the broker and the timeout.
+   * @param options The broker's address and the underlying cause.
+   */
+  constructor(message: string, options: KafkaNetworkErrorOptions = {}) {
+    super(message, options);
+    this.name = "KafkaTimeoutError";
+    this.address = options.address;
+  }
+}
+
+/**
+ * A broker said a topic does not exist (UNKNOWN_TOPIC_OR_PARTITION), or had no usable
+ * partitions for it, for as long as a record could wait (`maxBlockMs`); as Java's
+ * "Topic X not present in metadata after N ms". Only a broker's answer makes this
+ * error: when no broker answered, the record fails with the
+ * {@link KafkaConnectionError} or {@link KafkaTimeoutError} that says why.
+ *
+ * @example Catching a missing topic
+ * ```ts
+ * import { TopicNotFoundError } from "@webstream/kafka";
+ *
+ * const error = new TopicNotFoundError("events", 60000);
+ * console.log(error.name); // "UNKNOWN_TOPIC_OR_PARTITION"
+ * ```
+ */
+export class TopicNotFoundError extends KafkaError {
+  /**
+   * Builds the error.
+   *
+   * @param topic The topic.
+   * @param waitedMs How long the record waited (Java's `max.block.ms`).
+   * @param code The broker's last error code for the topic.
+   */
+  constructor(topic: string, waitedMs: number, code: number = 3) {
+    super(code, {
+      topic,
+      message: `topic ${topic} not present in metadata after ${waitedMs} ms (maxBlockMs)`,
+    });
   }
 }

@@ -8,9 +8,17 @@
  * @module
  */
 
-import { KafkaError } from "../errors.ts";
+import {
+  KafkaClosedError,
+  KafkaConnectionError,
+  KafkaError,
+  KafkaTimeoutError,
+  TopicNotFoundError,
+} from "../errors.ts";
 import type { MetadataResponse } from "../protocol/metadata.ts";
-import { errorInfo, isSaslErrorCode } from "../protocol/error_codes.ts";
+import { ErrorCode, errorInfo, isSaslErrorCode } from "../protocol/error_codes.ts";
+import { KafkaUnsupportedVersionError } from "../protocol/versions.ts";
+import { type Cancel, type Clock, sleep } from "../timers.ts";
 import { MetadataSnapshot, type TopicInfo } from "./metadata_snapshot.ts";
 
 /** Fetches metadata for the given topics. */
@@ -22,41 +30,13 @@ export interface ClusterMetadataOptions {
   metadataMaxAgeMs: number;
   /** Wait at least this long between refreshes (ms). */
   retryBackoffMs: number;
-  /** The clock (ms). */
-  now: () => number;
-}
-
-/**
- * A topic did not appear in metadata within `maxBlockMs`, as Java's "Topic X not
- * present in metadata after N ms". `code` is the broker's last answer for it
- * (UNKNOWN_TOPIC_OR_PARTITION when it does not exist); `cause`, when set, is why the
- * last metadata request failed (for example no broker answering).
- *
- * @example Catching a missing topic
- * ```ts
- * import { TopicNotFoundError } from "@webstream/kafka";
- *
- * const error = new TopicNotFoundError("events", 60000, 3);
- * console.log(error.name); // "UNKNOWN_TOPIC_OR_PARTITION"
- * ```
- */
-export class TopicNotFoundError extends KafkaError {
+  /** Time and timers. */
+  clock: Clock;
   /**
-   * Builds the error.
-   *
-   * @param topic The topic.
-   * @param waitedMs How long the producer waited (Java's `max.block.ms`).
-   * @param code The last error code the broker gave for it.
-   * @param cause Why the last metadata refresh failed, if it did.
+   * Says which brokers a refresh still in progress is trying, for the error of a wait
+   * that ends before any answered.
    */
-  constructor(topic: string, waitedMs: number, code: number, cause?: unknown) {
-    const why = cause instanceof Error ? `: ${cause.message}` : "";
-    super(code, {
-      topic,
-      message: `topic ${topic} not present in metadata after ${waitedMs} ms (maxBlockMs)${why}`,
-      ...(cause === undefined || cause === null ? {} : { cause }),
-    });
-  }
+  describeAttempts?: () => string;
 }
 
 /** The cluster metadata the producer works from. */
@@ -68,7 +48,7 @@ export class ClusterMetadata {
   #inFlight: Promise<void> | null = null;
   #again = false;
   #lastError: unknown = null;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelTimer: Cancel = () => {};
   #closed = false;
   readonly #listeners: (() => void)[] = [];
 
@@ -121,10 +101,10 @@ export class ClusterMetadata {
       this.#again = true;
       return this.#inFlight.then(() => this.#inFlight ?? undefined);
     }
-    const since = this.#options.now() - this.#snapshot.fetchedMs;
+    const since = this.#options.clock.now() - this.#snapshot.fetchedMs;
     const delay = this.#lastError === null ? 0 : Math.max(0, this.#options.retryBackoffMs - since);
     this.#inFlight = (async () => {
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (delay > 0) await sleep(this.#options.clock, delay);
       do {
         this.#again = false;
         await this.#refresh();
@@ -140,53 +120,104 @@ export class ClusterMetadata {
    * Waits until a topic's metadata is usable, refreshing with backoff.
    *
    * @param topic The topic (added to the topics in use).
-   * @param timeoutMs How long to wait (Java's `max.block.ms`).
+   * @param timeoutMs How long to wait (Java's `max.block.ms`); 0 only asks for it.
    * @returns The topic's metadata.
    * @throws {KafkaError} At once for a topic the broker refuses for good (invalid
-   * name, not authorized); {@link TopicNotFoundError} after `timeoutMs` otherwise.
+   * name, not authorized) and for bad credentials; at the timeout, the error
+   * {@link ClusterMetadata.missingTopicError} describes.
    */
   async waitForTopic(topic: string, timeoutMs: number): Promise<TopicInfo> {
+    const info = await this.whenTopic(topic, timeoutMs);
+    if (info === undefined) throw this.missingTopicError(topic, timeoutMs);
+    return info;
+  }
+
+  /**
+   * Waits until a topic's metadata is usable, refreshing with backoff, for at most
+   * `timeoutMs`.
+   *
+   * @param topic The topic (added to the topics in use).
+   * @param timeoutMs How long to wait; 0 only asks for it.
+   * @returns The topic's metadata, or undefined when the time is up.
+   * @throws {KafkaError} At once for a topic the broker refuses for good (invalid
+   * name, not authorized) and for bad credentials.
+   */
+  async whenTopic(topic: string, timeoutMs: number): Promise<TopicInfo | undefined> {
     const known = this.topic(topic);
     if (known !== undefined) return known;
     this.#topics.add(topic);
-    const deadline = this.#options.now() + timeoutMs;
+    const clock = this.#options.clock;
+    const deadline = clock.now() + timeoutMs;
     for (;;) {
-      const remaining = deadline - this.#options.now();
       const refreshed = this.requestUpdate();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = await Promise.race([
+      const remaining = deadline - clock.now();
+      let cancel: Cancel = () => {};
+      const timedOut = remaining <= 0 || await Promise.race([
         refreshed.then(() => false),
-        new Promise<boolean>((resolve) =>
-          timer = setTimeout(() => resolve(true), Math.max(0, remaining))
-        ),
+        new Promise<boolean>((resolve) => cancel = clock.schedule(() => resolve(true), remaining)),
       ]);
-      clearTimeout(timer);
+      cancel();
       const info = this.#snapshot.topics.get(topic);
       if (info !== undefined && info.partitionCount > 0) return info;
-      const code = info?.errorCode ?? 3;
-      if (info !== undefined && code !== 0 && !errorInfo(code).retriable) {
-        throw new KafkaError(code, { topic });
-      }
-      // Bad credentials will not get better by waiting: fail now, as Java does.
+      const code = info?.errorCode ?? 0;
+      if (code !== 0 && !errorInfo(code).retriable) throw new KafkaError(code, { topic });
       const last = this.#lastError;
+      // Bad credentials or a broker too old will not get better by waiting: fail now, as Java does.
       if (last instanceof KafkaError && isSaslErrorCode(last.code)) throw last;
-      if (timedOut || this.#options.now() >= deadline || this.#closed) {
-        throw new TopicNotFoundError(topic, timeoutMs, code, this.#lastError);
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.#options.retryBackoffMs));
+      if (last instanceof KafkaUnsupportedVersionError) throw last;
+      if (this.#closed) throw new KafkaClosedError("Cannot get metadata as the producer is closed");
+      if (timedOut || clock.now() >= deadline) return undefined;
+      await sleep(clock, Math.min(this.#options.retryBackoffMs, deadline - clock.now()));
     }
+  }
+
+  /**
+   * Why a topic is not usable after a wait of `waitedMs`: {@link TopicNotFoundError}
+   * when a broker answered for the topic (it does not exist, or has no usable
+   * partitions yet); otherwise what kept every broker from answering, as a
+   * {@link KafkaConnectionError} (none could be reached: every address tried is
+   * named) or a {@link KafkaTimeoutError} (no answer in time).
+   *
+   * @param topic The topic.
+   * @param waitedMs How long the record waited.
+   * @returns The error.
+   */
+  missingTopicError(topic: string, waitedMs: number): Error {
+    const info = this.#snapshot.topics.get(topic);
+    if (info !== undefined) {
+      return new TopicNotFoundError(
+        topic,
+        waitedMs,
+        info.errorCode === 0 ? ErrorCode.LEADER_NOT_AVAILABLE : info.errorCode,
+      );
+    }
+    const what = `Cannot get metadata for topic ${topic} within ${waitedMs} ms (maxBlockMs)`;
+    const last = this.#lastError;
+    if (last instanceof KafkaConnectionError) {
+      return new KafkaConnectionError(`${what}: ${last.message}`, {
+        cause: last,
+        ...(last.address === undefined ? {} : { address: last.address }),
+      });
+    }
+    if (last instanceof Error) {
+      return new KafkaTimeoutError(`${what}: ${last.message}`, { cause: last });
+    }
+    const attempts = this.#options.describeAttempts?.() ?? "";
+    return new KafkaTimeoutError(
+      `${what}: no broker answered${attempts === "" ? "" : ` (${attempts})`}`,
+    );
   }
 
   /** Stops the periodic refresh. */
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#cancelTimer();
   }
 
   async #refresh(): Promise<void> {
     try {
       const response = await this.#fetch([...this.#topics]);
-      this.#snapshot = new MetadataSnapshot(response, this.#options.now());
+      this.#snapshot = new MetadataSnapshot(response, this.#options.clock.now());
       this.#lastError = null;
     } catch (error) {
       this.#lastError = error;
@@ -194,10 +225,13 @@ export class ClusterMetadata {
   }
 
   #schedule(): void {
-    clearTimeout(this.#timer);
+    this.#cancelTimer();
     if (this.#closed || this.#topics.size === 0) return;
-    this.#timer = setTimeout(() => void this.requestUpdate(), this.#options.metadataMaxAgeMs);
-    // A periodic refresh must not keep a finished program alive.
-    (this.#timer as { unref?: () => void }).unref?.();
+    // A periodic refresh must not keep a finished program alive (unref).
+    this.#cancelTimer = this.#options.clock.schedule(
+      () => void this.requestUpdate(),
+      this.#options.metadataMaxAgeMs,
+      true,
+    );
   }
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { KafkaError } from "../errors.ts";
+import { KafkaConnectionError, KafkaError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import {
   apiVersionsApi,
@@ -21,7 +21,6 @@ import { produceApi } from "../protocol/produce.ts";
 import type { BrokerInfo } from "../cluster/metadata_snapshot.ts";
 import { connectBroker, formatAddress } from "./connect_broker.ts";
 import type { Connection } from "./connection.ts";
-import { KafkaConnectionError } from "./errors.ts";
 import { authenticate, isAuthenticationError, type SaslOptions } from "./sasl.ts";
 import type { ConnectFunction, TlsOptions } from "./transport.ts";
 
@@ -73,6 +72,7 @@ export interface BrokerPoolOptions {
  * @param port The port.
  * @param nodeId The broker id, or -1.
  * @param options Pool options.
+ * @param signal Abandons the attempt (the pool closing): the socket is closed.
  * @returns The session.
  */
 export async function openBrokerSession(
@@ -80,9 +80,11 @@ export async function openBrokerSession(
   port: number,
   nodeId: number,
   options: BrokerPoolOptions,
+  signal?: AbortSignal,
 ): Promise<BrokerSession> {
   const address = formatAddress(host, port);
   const connection = await connectBroker({
+    ...(signal === undefined ? {} : { signal }),
     host,
     port,
     address,
@@ -93,6 +95,9 @@ export async function openBrokerSession(
     ...(options.connect === undefined ? {} : { connect: options.connect }),
     ...(options.tls ? { tls: options.tls } : {}),
   });
+  // Closing the connection fails whatever request the session is waiting on.
+  const abandon = (): void => connection.close();
+  signal?.addEventListener("abort", abandon, { once: true });
   try {
     const request = { clientSoftwareVersion: CLIENT_VERSION };
     let response: ApiVersionsResponse = await connection.request(
@@ -129,6 +134,8 @@ export async function openBrokerSession(
   } catch (error) {
     connection.close();
     throw error;
+  } finally {
+    signal?.removeEventListener("abort", abandon);
   }
 }
 
@@ -146,6 +153,11 @@ export class BrokerPool {
   #brokers: ReadonlyMap<number, BrokerInfo> = new Map();
   #bootstrap: BrokerSession | null = null;
   #closed = false;
+  /** Aborted on close: connections being opened are abandoned, so no socket or timer outlives the pool. */
+  readonly #closing = new AbortController();
+  /** Addresses `any()` tried and failed in its latest round, and the one it is trying now. */
+  #tried: string[] = [];
+  #trying: string | null = null;
   readonly #listeners: ((nodeId: number) => void)[] = [];
 
   /**
@@ -224,9 +236,15 @@ export class BrokerPool {
     const s = state;
     const wait = Math.max(0, s.retryAtMs - Date.now());
     s.session = (async () => {
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await this.#backoff(wait);
       try {
-        const session = await openBrokerSession(broker.host, broker.port, nodeId, this.#options);
+        const session = await openBrokerSession(
+          broker.host,
+          broker.port,
+          nodeId,
+          this.#options,
+          this.#closing.signal,
+        );
         if (this.#closed) {
           session.connection.close();
           throw new KafkaConnectionError("Cannot connect: the producer is closed");
@@ -267,37 +285,80 @@ export class BrokerPool {
       if (state.ready !== null && !state.ready.connection.isClosed) return state.ready;
     }
     if (this.#bootstrap !== null && !this.#bootstrap.connection.isClosed) return this.#bootstrap;
-    const failures: string[] = [];
-    for (const nodeId of this.#brokers.keys()) {
-      try {
-        return await this.session(nodeId);
-      } catch (error) {
-        // The same credentials will not do better with another broker.
-        if (isAuthenticationError(error)) throw error;
-        failures.push(`${this.#describe(nodeId)} (${(error as Error).message})`);
+    const failures: string[] = this.#tried = [];
+    try {
+      for (const nodeId of this.#brokers.keys()) {
+        this.#trying = this.#describe(nodeId);
+        try {
+          return await this.session(nodeId);
+        } catch (error) {
+          // The same credentials will not do better with another broker.
+          if (isAuthenticationError(error)) throw error;
+          failures.push(`${this.#describe(nodeId)} (${(error as Error).message})`);
+        }
       }
-    }
-    for (const { host, port } of this.#options.bootstrap) {
-      if (this.#closed) break;
-      try {
-        this.#bootstrap = await openBrokerSession(host, port, -1, this.#options);
-        return this.#bootstrap;
-      } catch (error) {
-        if (isAuthenticationError(error)) throw error;
-        if (!(error instanceof KafkaConnectionError) && !(error instanceof KafkaError)) throw error;
-        failures.push(`${formatAddress(host, port)} (${error.message})`);
+      for (const { host, port } of this.#options.bootstrap) {
+        if (this.#closed) break;
+        this.#trying = formatAddress(host, port);
+        try {
+          this.#bootstrap = await openBrokerSession(
+            host,
+            port,
+            -1,
+            this.#options,
+            this.#closing.signal,
+          );
+          if (this.#closed) this.#bootstrap.connection.close();
+          return this.#bootstrap;
+        } catch (error) {
+          if (isAuthenticationError(error)) throw error;
+          if (!(error instanceof KafkaConnectionError) && !(error instanceof KafkaError)) {
+            throw error;
+          }
+          failures.push(`${formatAddress(host, port)} (${error.message})`);
+        }
       }
+    } finally {
+      this.#trying = null;
     }
     throw new KafkaConnectionError(
       `Cannot connect to any broker: tried ${failures.join(", ")}`,
     );
   }
 
-  /** Closes every connection. */
+  /**
+   * Which addresses the latest search for a broker tried and is trying, for an error
+   * raised before it ended (a broker that accepts connections but never answers).
+   *
+   * @returns For example "tried 10.0.0.1:9092 (connection refused); waiting for 10.0.0.2:9092".
+   */
+  describeAttempts(): string {
+    const parts: string[] = [];
+    if (this.#tried.length > 0) parts.push(`tried ${this.#tried.join(", ")}`);
+    if (this.#trying !== null) parts.push(`waiting for ${this.#trying} to answer`);
+    return parts.join("; ");
+  }
+
+  /** Closes every connection, and abandons those being opened. */
   close(): void {
     this.#closed = true;
+    this.#closing.abort(new KafkaConnectionError("Cannot connect: the producer is closed"));
     for (const state of this.#nodes.values()) state.ready?.connection.close();
     this.#bootstrap?.connection.close();
+  }
+
+  /** Waits out a reconnect backoff, or until the pool closes. */
+  #backoff(ms: number): Promise<void> {
+    const signal = this.#closing.signal;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+    });
   }
 
   #describe(nodeId: number): string {

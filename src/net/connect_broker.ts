@@ -7,7 +7,7 @@
 
 import { Connection, type ConnectionOptions, type Timers } from "./connection.ts";
 import { defaultConnect } from "./default_connect.ts";
-import { KafkaConnectionError } from "./errors.ts";
+import { KafkaConnectionError } from "../errors.ts";
 import type { ConnectFunction, TlsOptions, Transport } from "./transport.ts";
 
 /** Options of {@linkcode connectBroker}. */

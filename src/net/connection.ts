@@ -20,8 +20,7 @@ import {
 } from "../protocol/headers.ts";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
-import { KafkaProtocolError } from "../errors.ts";
-import { KafkaConnectionError, KafkaTimeoutError } from "./errors.ts";
+import { KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from "../errors.ts";
 import type { Transport } from "./transport.ts";
 
 /**

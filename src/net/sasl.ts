@@ -74,7 +74,9 @@ export async function authenticate(
   const authenticateVersion = versions.get(ApiKey.SaslAuthenticate);
   if (handshakeVersion === undefined || authenticateVersion === undefined) {
     throw new KafkaError(ErrorCode.ILLEGAL_SASL_STATE, {
-      message: `${where}: the broker offers no SaslHandshake v1 and SaslAuthenticate`,
+      message:
+        `Cannot authenticate with ${where} as the broker offers no SaslHandshake v1 and SaslAuthenticate`,
+      byClient: true,
     });
   }
   const handshake = await connection.request(saslHandshakeApi, handshakeVersion, { mechanism });
@@ -107,7 +109,8 @@ export async function authenticate(
   } catch (error) {
     if (!(error instanceof ScramError)) throw error;
     throw new KafkaError(ErrorCode.SASL_AUTHENTICATION_FAILED, {
-      message: `${where}: ${error.message}`,
+      message: `Cannot authenticate with ${where} as ${error.message}`,
+      byClient: true,
       cause: error,
     });
   }

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { KafkaPartitionerError } from "../errors.ts";
 import { murmur2 } from "./murmur2.ts";
 
 /**
@@ -343,12 +344,7 @@ class FunctionPartitioner implements Partitioner {
         topic,
       );
     } catch (error) {
-      throw new Error(
-        `Cannot partition record for topic "${topic}" as the partitioner function threw: ${
-          error instanceof Error ? error.message : describe(error)
-        }`,
-        { cause: error },
-      );
+      throw new KafkaPartitionerError(topic, error);
     }
     if (
       typeof partition === "number" && Number.isInteger(partition) && partition >= 0 &&

@@ -8,11 +8,13 @@
  * @module
  */
 
+import { type Cancel, type Clock, systemClock } from "../timers.ts";
+
 interface Waiter {
   bytes: number;
   resolve: () => void;
   reject: (error: unknown) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  cancelTimer: Cancel;
 }
 
 /**
@@ -29,14 +31,17 @@ interface Waiter {
  */
 export class MemoryBudget {
   readonly #capacity: number;
+  readonly #clock: Clock;
   #used = 0;
   readonly #waiters: Waiter[] = [];
 
   /**
    * @param capacity The most bytes that may be reserved at once.
+   * @param clock Where each waiter's timeout runs.
    */
-  constructor(capacity: number) {
+  constructor(capacity: number, clock: Clock = systemClock) {
     this.#capacity = capacity;
+    this.#clock = clock;
   }
 
   /**
@@ -52,7 +57,8 @@ export class MemoryBudget {
   }
 
   /**
-   * Reserves bytes, waiting for releases in arrival order.
+   * Reserves bytes, waiting for releases in arrival order. Each waiter's timeout runs
+   * from its own call, however many wait before it.
    *
    * @param bytes How many bytes (at most the capacity).
    * @param timeoutMs How long to wait before failing with `onTimeout()`'s error.
@@ -62,8 +68,8 @@ export class MemoryBudget {
   reserve(bytes: number, timeoutMs: number, onTimeout: () => Error): Promise<void> {
     if (this.tryReserve(bytes)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { bytes, resolve, reject, timer: undefined };
-      waiter.timer = setTimeout(() => {
+      const waiter: Waiter = { bytes, resolve, reject, cancelTimer: () => {} };
+      waiter.cancelTimer = this.#clock.schedule(() => {
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
         reject(onTimeout());
@@ -101,7 +107,7 @@ export class MemoryBudget {
    */
   failWaiters(error: unknown): void {
     for (const waiter of this.#waiters.splice(0)) {
-      clearTimeout(waiter.timer);
+      waiter.cancelTimer();
       waiter.reject(error);
     }
   }
@@ -111,7 +117,7 @@ export class MemoryBudget {
       const head = this.#waiters[0]!;
       if (this.#used + head.bytes > this.#capacity) return;
       this.#waiters.shift();
-      clearTimeout(head.timer);
+      head.cancelTimer();
       this.#used += head.bytes;
       head.resolve();
     }

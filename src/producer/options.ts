@@ -11,6 +11,7 @@ import type { ConnectFunction, TlsOptions } from "../net/transport.ts";
 import { CompressionId, hasCompressionCodec } from "../record/compression.ts";
 import type { PartitionerFunction } from "../partition/partitioner.ts";
 import type { Serializer } from "./serializer.ts";
+import { topicNameProblem } from "./topic_name.ts";
 
 /**
  * The compression types: `gzip` and `zstd` from the runtime, `snappy` and `lz4` in
@@ -54,6 +55,7 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
   acks?: 0 | 1 | -1 | "all";
   /**
    * How long a batch waits for more records after its first. Java: `linger.ms`.
+   * `Infinity`: batches close only when full or on `flush()`.
    *
    * @default {5}
    */
@@ -73,7 +75,12 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    */
   bufferBytes?: number;
   /**
-   * How long `send()` may wait for metadata or buffer space before failing. Java: `max.block.ms`.
+   * How long a record may wait, from its own `send()` or `write()`, for its topic's
+   * metadata and buffer space before failing with a {@link KafkaTimeoutError} (or,
+   * when no broker could be reached, a {@link KafkaConnectionError} naming every
+   * address tried; when a broker said the topic does not exist, a
+   * {@link TopicNotFoundError}). Java: `max.block.ms`. `Infinity` waits for ever; any
+   * delay is honoured, also past what runtime timers hold.
    *
    * @default {60000}
    */
@@ -97,8 +104,11 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    */
   requestTimeoutMs?: number;
   /**
-   * The most time from a record's write to its acknowledgement, retries included.
-   * Java: `delivery.timeout.ms`.
+   * The most time from a record's buffering (its batch's creation) to its
+   * acknowledgement, retries included; a record then fails with a
+   * {@link KafkaTimeoutError} naming the last error, neither earlier (a retry whose
+   * backoff would end after it still waits until then) nor later. Java:
+   * `delivery.timeout.ms`. `Infinity` retries for ever.
    *
    * @default {120000}
    */
@@ -154,7 +164,8 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    */
   transactionalId?: string;
   /**
-   * How long the coordinator lets a transaction stay open. Java: `transaction.timeout.ms`.
+   * How long the coordinator lets a transaction stay open (at most 2^31 - 1, an int32
+   * on the wire). Java: `transaction.timeout.ms`.
    *
    * @default {60000}
    */
@@ -183,6 +194,22 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    */
   sasl?: SaslOptions;
 }
+
+/** What a key or value may be without a serializer: UTF-8 text, bytes, or none. */
+export type PlainBytes = string | Uint8Array | null | undefined;
+
+/**
+ * The serializers a producer of keys `K` and values `V` must be given: none when
+ * both are {@link PlainBytes}, else a `keySerializer` and/or `valueSerializer`, so
+ * that `kafkaSink<string, { n: number }>({ bootstrap, topic })` does not type-check
+ * and fail at run time.
+ *
+ * @typeParam K The key type.
+ * @typeParam V The value type.
+ */
+export type RequiredSerializers<K, V> =
+  & ([K] extends [PlainBytes] ? unknown : { keySerializer: Serializer<K> })
+  & ([V] extends [PlainBytes] ? unknown : { valueSerializer: Serializer<V> });
 
 /** Options after validation, with every default applied. */
 export interface ResolvedProducerOptions<K, V> {
@@ -215,6 +242,17 @@ export interface ResolvedProducerOptions<K, V> {
 }
 
 const WHAT = "Cannot create producer";
+/** The largest value of an int32 field on the wire. */
+const INT32_MAX = 2 ** 31 - 1;
+
+/** A value as an error message shows it: strings quoted, so `"1"` does not read as `1`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return String(value);
+}
 
 function integer(
   name: string,
@@ -225,13 +263,23 @@ function integer(
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`${WHAT} as ${name} must be an integer: current value is ${String(value)}`);
+    throw new TypeError(
+      `${WHAT} as ${name} must be an integer: current value is ${describeValue(value)}`,
+    );
   }
   if (value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
     throw new RangeError(`${WHAT} as ${name} must be ${range}: current value is ${value}`);
   }
   return value;
+}
+
+/**
+ * A duration in ms: a non-negative integer, or `Infinity` for no limit. Delays past
+ * what runtime timers hold (2^31 - 1 ms) are waited out in steps, never cut short.
+ */
+function duration(name: string, value: unknown, fallback: number, min: number): number {
+  return value === Infinity ? Infinity : integer(name, value, fallback, min);
 }
 
 /**
@@ -263,7 +311,7 @@ export function resolveProducerOptions<K, V>(
 ): ResolvedProducerOptions<K, V> {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
-      `${WHAT} as options must be an object: current value is ${String(options)}`,
+      `${WHAT} as options must be an object: current value is ${describeValue(options)}`,
     );
   }
   const list = typeof options.bootstrap === "string"
@@ -283,20 +331,25 @@ export function resolveProducerOptions<K, V>(
   const acksOption = options.acks ?? "all";
   if (acksOption !== "all" && acksOption !== -1 && acksOption !== 0 && acksOption !== 1) {
     throw new RangeError(
-      `${WHAT} as acks must be -1, 0, 1 or "all": current value is ${String(acksOption)}`,
+      `${WHAT} as acks must be -1, 0, 1 or "all": current value is ${describeValue(acksOption)}`,
     );
   }
   const acks = acksOption === "all" ? -1 : acksOption;
-  if (options.topic !== undefined && (typeof options.topic !== "string" || options.topic === "")) {
-    throw new TypeError(
-      `${WHAT} as topic must be a non-empty string: current value is ${String(options.topic)}`,
-    );
+  if (options.topic !== undefined) {
+    const problem = topicNameProblem(options.topic);
+    if (problem !== null) {
+      throw new TypeError(
+        `${WHAT} as topic must be a valid topic name (${problem}): current value is ${
+          describeValue(options.topic)
+        }`,
+      );
+    }
   }
   const compression = options.compression ?? "none";
   if (!["none", "gzip", "snappy", "lz4", "zstd"].includes(compression)) {
     throw new RangeError(
       `${WHAT} as compression must be "none", "gzip", "snappy", "lz4" or "zstd": current value is ${
-        String(compression)
+        describeValue(compression)
       }`,
     );
   }
@@ -312,13 +365,15 @@ export function resolveProducerOptions<K, V>(
   ) {
     throw new RangeError(
       `${WHAT} as partitioner must be "default", "murmur2", "sticky", "round-robin" or a function: current value is ${
-        String(partitioner)
+        describeValue(partitioner)
       }`,
     );
   }
   if (options.idempotent !== undefined && typeof options.idempotent !== "boolean") {
     throw new TypeError(
-      `${WHAT} as idempotent must be a boolean: current value is ${String(options.idempotent)}`,
+      `${WHAT} as idempotent must be a boolean: current value is ${
+        describeValue(options.idempotent)
+      }`,
     );
   }
   // As Java since 3.2: idempotence is on unless turned off, or unless acks or
@@ -327,8 +382,8 @@ export function resolveProducerOptions<K, V>(
   if (options.idempotent === true && !idempotentFits) {
     throw new RangeError(
       `${WHAT} as idempotent requires acks "all" and maxInFlight at most 5: current values are acks ${
-        String(acksOption)
-      }, maxInFlight ${options.maxInFlight ?? 5}`,
+        describeValue(acksOption)
+      }, maxInFlight ${describeValue(options.maxInFlight ?? 5)}`,
     );
   }
   const idempotent = options.idempotent ?? idempotentFits;
@@ -337,7 +392,7 @@ export function resolveProducerOptions<K, V>(
     if (typeof transactionalId !== "string" || transactionalId === "") {
       throw new TypeError(
         `${WHAT} as transactionalId must be a non-empty string: current value is ${
-          String(transactionalId)
+          describeValue(transactionalId)
         }`,
       );
     }
@@ -351,7 +406,7 @@ export function resolveProducerOptions<K, V>(
     const value = options[name];
     if (value !== undefined && typeof value !== "function") {
       throw new TypeError(
-        `${WHAT} as ${name} must be a function: current value is ${String(value)}`,
+        `${WHAT} as ${name} must be a function: current value is ${describeValue(value)}`,
       );
     }
   }
@@ -360,23 +415,29 @@ export function resolveProducerOptions<K, V>(
     topic: options.topic,
     clientId: options.clientId ?? "webstream-kafka",
     acks,
-    lingerMs: integer("lingerMs", options.lingerMs, 5, 0),
+    lingerMs: duration("lingerMs", options.lingerMs, 5, 0),
     batchBytes: integer("batchBytes", options.batchBytes, 262144, 1),
     bufferBytes: integer("bufferBytes", options.bufferBytes, 32 * 1024 * 1024, 1),
-    maxBlockMs: integer("maxBlockMs", options.maxBlockMs, 60000, 0),
+    maxBlockMs: duration("maxBlockMs", options.maxBlockMs, 60000, 0),
     maxRequestBytes: integer("maxRequestBytes", options.maxRequestBytes, 1048576, 1),
     maxInFlight: integer("maxInFlight", options.maxInFlight, 5, 1),
-    requestTimeoutMs: integer("requestTimeoutMs", options.requestTimeoutMs, 30000, 1),
-    deliveryTimeoutMs: integer("deliveryTimeoutMs", options.deliveryTimeoutMs, 120000, 1),
+    requestTimeoutMs: duration("requestTimeoutMs", options.requestTimeoutMs, 30000, 1),
+    deliveryTimeoutMs: duration("deliveryTimeoutMs", options.deliveryTimeoutMs, 120000, 1),
     retryBackoffMs: integer("retryBackoffMs", options.retryBackoffMs, 100, 0),
     retryBackoffMaxMs: integer("retryBackoffMaxMs", options.retryBackoffMaxMs, 1000, 0),
-    metadataMaxAgeMs: integer("metadataMaxAgeMs", options.metadataMaxAgeMs, 300000, 0),
-    connectTimeoutMs: integer("connectTimeoutMs", options.connectTimeoutMs, 10000, 1),
+    metadataMaxAgeMs: duration("metadataMaxAgeMs", options.metadataMaxAgeMs, 300000, 0),
+    connectTimeoutMs: duration("connectTimeoutMs", options.connectTimeoutMs, 10000, 1),
     compression,
     partitioner,
     idempotent,
     transactionalId,
-    transactionTimeoutMs: integer("transactionTimeoutMs", options.transactionTimeoutMs, 60000, 1),
+    transactionTimeoutMs: integer(
+      "transactionTimeoutMs",
+      options.transactionTimeoutMs,
+      60000,
+      1,
+      INT32_MAX,
+    ),
     keySerializer: options.keySerializer,
     valueSerializer: options.valueSerializer,
     connect: options.connect,
@@ -385,7 +446,7 @@ export function resolveProducerOptions<K, V>(
   };
   if (typeof resolved.clientId !== "string") {
     throw new TypeError(
-      `${WHAT} as clientId must be a string: current value is ${String(resolved.clientId)}`,
+      `${WHAT} as clientId must be a string: current value is ${describeValue(resolved.clientId)}`,
     );
   }
   if (resolved.deliveryTimeoutMs < resolved.lingerMs + resolved.requestTimeoutMs) {
@@ -405,7 +466,7 @@ function checkTls(tls: unknown): boolean | TlsOptions | undefined {
   if (tls === undefined || typeof tls === "boolean") return tls;
   if (typeof tls !== "object" || tls === null) {
     throw new TypeError(
-      `${WHAT} as tls must be a boolean or an object: current value is ${String(tls)}`,
+      `${WHAT} as tls must be a boolean or an object: current value is ${describeValue(tls)}`,
     );
   }
   const { caCerts, serverName } = tls as TlsOptions;
@@ -417,7 +478,7 @@ function checkTls(tls: unknown): boolean | TlsOptions | undefined {
   }
   if (serverName !== undefined && typeof serverName !== "string") {
     throw new TypeError(
-      `${WHAT} as tls.serverName must be a string: current value is ${String(serverName)}`,
+      `${WHAT} as tls.serverName must be a string: current value is ${describeValue(serverName)}`,
     );
   }
   return tls as TlsOptions;
@@ -426,14 +487,16 @@ function checkTls(tls: unknown): boolean | TlsOptions | undefined {
 function checkSasl(sasl: unknown): SaslOptions | undefined {
   if (sasl === undefined) return undefined;
   if (typeof sasl !== "object" || sasl === null) {
-    throw new TypeError(`${WHAT} as sasl must be an object: current value is ${String(sasl)}`);
+    throw new TypeError(
+      `${WHAT} as sasl must be an object: current value is ${describeValue(sasl)}`,
+    );
   }
   const { mechanism, username, password } = sasl as SaslOptions;
   if (!SASL_MECHANISMS.includes(mechanism)) {
     throw new RangeError(
       `${WHAT} as sasl.mechanism must be ${
         SASL_MECHANISMS.map((m) => `"${m}"`).join(", ")
-      }: current value is ${String(mechanism)}`,
+      }: current value is ${describeValue(mechanism)}`,
     );
   }
   for (const [name, value] of [["username", username], ["password", password]] as const) {

@@ -19,6 +19,7 @@ import {
 } from "../record/record_batch_builder.ts";
 import { CompletionRuns, type ProducerBatch, type RecordCompletion } from "./producer_batch.ts";
 import type { BufferPool } from "./buffer_pool.ts";
+import type { Cancel, Clock } from "../timers.ts";
 import type { CompressionType } from "./options.ts";
 
 /** How the batcher is configured. */
@@ -29,8 +30,8 @@ export interface PartitionBatcherOptions {
   lingerMs: number;
   /** Batch compression. */
   compression: CompressionType;
-  /** The clock, in ms (injectable for tests). */
-  now: () => number;
+  /** Time and the linger timer (injectable for tests). */
+  clock: Clock;
   /** Where batch buffers come from. */
   pool: BufferPool;
   /** Whether batches are part of transactions (attribute bit 4). */
@@ -63,7 +64,7 @@ class OpenBatch {
  *
  * @example Batching records of one partition
  * ```ts ignore
- * const batcher = new PartitionBatcher("events", 0, { batchBytes: 16384, lingerMs: 5, compression: "none", now: Date.now });
+ * const batcher = new PartitionBatcher("events", 0, { batchBytes: 16384, lingerMs: 5, compression: "none", clock: systemClock });
  * const completion = { timestamp: 0, resolve() {}, reject() {} };
  * batcher.append("k", "v", null, Date.now(), completion, 64);
  * batcher.close();
@@ -83,7 +84,7 @@ export class PartitionBatcher {
   #open: OpenBatch | null = null;
   // Closed batches the stream has not finished yet, oldest first (an abort rejects them).
   readonly #closing: OpenBatch[] = [];
-  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  #cancelLinger: Cancel = () => {};
   #closed = false;
   // The next batch's buffer size, from the last batch's (see #closeOpen).
   #capacity = 1024;
@@ -176,8 +177,7 @@ export class PartitionBatcher {
    * @returns How many records were rejected and the budget bytes they held.
    */
   abort(reason: unknown): { records: number; reserved: number } {
-    clearTimeout(this.#lingerTimer);
-    this.#lingerTimer = undefined;
+    this.#cancelLinger();
     this.#closed = true;
     let records = 0;
     let reserved = 0;
@@ -198,10 +198,9 @@ export class PartitionBatcher {
     const batch = this.#open = new OpenBatch(
       new RecordBatchBuilder(pool.take(this.#capacity), pool),
       timestamp,
-      this.#options.now(),
+      this.#options.clock.now(),
     );
-    this.#lingerTimer = setTimeout(() => {
-      this.#lingerTimer = undefined;
+    this.#cancelLinger = this.#options.clock.schedule(() => {
       if (this.#open === batch) this.#closeOpen();
     }, this.#options.lingerMs);
     return batch;
@@ -211,8 +210,7 @@ export class PartitionBatcher {
     const batch = this.#open;
     if (batch === null || this.#closed) return;
     this.#open = null;
-    clearTimeout(this.#lingerTimer);
-    this.#lingerTimer = undefined;
+    this.#cancelLinger();
     // The next batch's buffer is sized from this one (the pool rounds it up to a power of
     // two): a partition that sees a few records per linger does not hold batchBytes each.
     this.#capacity = Math.min(this.#options.batchBytes, Math.ceil(batch.builder.size * 1.25));
@@ -262,6 +260,7 @@ export class PartitionBatcher {
       attempts: 0,
       baseSequence: -1,
       producerEpoch: -1,
+      lastError: null,
     });
   }
 }

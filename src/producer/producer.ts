@@ -13,6 +13,7 @@ import {
   KafkaClosedError,
   KafkaDeliveryError,
   KafkaError,
+  KafkaTimeoutError,
   KafkaTransactionError,
 } from "../errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
@@ -28,13 +29,13 @@ import {
 } from "../partition/partitioner.ts";
 import { ClusterMetadata } from "../cluster/cluster_metadata.ts";
 import { BrokerPool } from "../net/broker_pool.ts";
-import { KafkaTimeoutError } from "../net/errors.ts";
 import type { ProducerRecord, RecordMetadata } from "../types.ts";
 import { normalizeHeaders } from "./headers.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { MemoryBudget } from "./memory_budget.ts";
 import {
   type ProducerOptions,
+  type RequiredSerializers,
   type ResolvedProducerOptions,
   resolveProducerOptions,
 } from "./options.ts";
@@ -45,6 +46,8 @@ import { serializeField } from "./serializer.ts";
 import { TransactionManager } from "./transaction_manager.ts";
 import { checkTopicName } from "./topic_name.ts";
 import { registerCompressionCodec } from "../record/compression.ts";
+import { systemClock } from "../timers.ts";
+import { TopicWaits } from "./topic_waits.ts";
 import { zstdCodec } from "./zstd_codec.ts";
 
 registerCompressionCodec(zstdCodec);
@@ -79,7 +82,11 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
    */
   flush(): Promise<void>;
   /**
-   * Flushes, then closes the connections. Later sends fail.
+   * Flushes (waiting until every record sent is acknowledged or failed), aborts a
+   * transaction left open (as Java's `close()`: read_committed consumers do not wait
+   * for its timeout), then closes the connections and stops every timer. Later sends
+   * fail with {@link KafkaClosedError}. A producer that is never closed keeps the
+   * process alive while it has connections, as Java's does.
    *
    * @returns Resolves when closed.
    */
@@ -132,6 +139,12 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
   readonly writable: WritableStream<ProducerRecord<K, V>>;
 }
 
+/** A record waiting for its topic's metadata. */
+interface Pending<K, V> {
+  readonly record: ProducerRecord<K, V>;
+  readonly completion: RecordCompletion;
+}
+
 /** Counts a sink's records, so its close can report exactly what failed. */
 export class SinkCompletion implements RecordCompletion {
   timestamp = 0;
@@ -145,17 +158,15 @@ export class SinkCompletion implements RecordCompletion {
   }
 
   /**
-   * Counts one failed record, keeping one error per name.
+   * Counts one failed record, keeping the first error of each kind (its name: the
+   * error class, or Kafka's name for a broker's code).
    *
    * @param error Why it failed.
    */
   reject(error: unknown): void {
     this.failed++;
     const e = error instanceof Error ? error : new Error(String(error));
-    if (
-      this.errors.length < 8 &&
-      !this.errors.some((x) => x.name === e.name && x.message === e.message)
-    ) {
+    if (this.errors.length < 8 && !this.errors.some((x) => x.name === e.name)) {
       this.errors.push(e);
     }
   }
@@ -193,7 +204,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   readonly #buffers: BufferPool;
   readonly #partitioner: Partitioner;
   readonly #batchers = new Map<string, PartitionBatcher[]>();
-  readonly #waitingTopics = new Map<string, Promise<void>>();
+  readonly #topicWaits: TopicWaits<Pending<K, V>>;
   readonly #checkedTopics = new Set<string>();
   #scratch = new Uint8Array(256);
   #keyViews: Uint8Array[] = [];
@@ -228,10 +239,18 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     this.#metadata = new ClusterMetadata((topics) => this.#fetchMetadata(topics), {
       metadataMaxAgeMs: o.metadataMaxAgeMs,
       retryBackoffMs: o.retryBackoffMs,
-      now: Date.now,
+      clock: systemClock,
+      describeAttempts: () => this.#pool.describeAttempts(),
     });
     this.#metadata.onUpdate(() => this.#pool.setBrokers(this.#metadata.snapshot.brokers));
-    this.#budget = new MemoryBudget(o.bufferBytes);
+    this.#topicWaits = new TopicWaits(
+      this.#metadata,
+      systemClock,
+      o.maxBlockMs,
+      (topic, pending, deadlineMs) =>
+        this.#appendKnown(topic, pending.record, pending.completion, deadlineMs),
+    );
+    this.#budget = new MemoryBudget(o.bufferBytes, systemClock);
     this.#turnBytes = Math.min(YIELD_BYTES, o.bufferBytes / 8);
     // Free buffers kept for reuse: an eighth of the budget, so bursts recycle.
     this.#buffers = new BufferPool(o.batchBytes, o.bufferBytes / 8);
@@ -266,7 +285,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         abortableError: () => this.#transactions!.abortableError(),
         requireEpochBump: (error) => this.#transactions!.requireEpochBump(error),
       },
-      now: Date.now,
+      clock: systemClock,
     }, {
       delivered: (batch, baseOffset, logAppendTime) =>
         this.#settled(batch, null, baseOffset, logAppendTime),
@@ -355,47 +374,42 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       this.#checkedTopics.add(topic);
     }
     // Records of a topic still waiting for metadata keep their order behind it.
-    const waiting = this.#waitingTopics.get(topic);
-    if (waiting !== undefined || this.#metadata.topic(topic) === undefined) {
-      return this.#appendAfterMetadata(waiting, topic, record, completion);
+    if (this.#topicWaits.has(topic) || this.#metadata.topic(topic) === undefined) {
+      return this.#appendAfterMetadata(topic, record, completion);
     }
-    return this.#appendKnown(topic, record, completion);
+    return this.#appendKnown(topic, record, completion, -1);
   }
 
   // The slow paths live in their own methods: a closure in the hot path would make
   // every record allocate a context for the variables it captures.
   #appendAfterMetadata(
-    waiting: Promise<void> | undefined,
     topic: string,
     record: ProducerRecord<K, V>,
     completion: RecordCompletion,
   ): Promise<void> {
     this.#outstanding++;
-    const next = (waiting ?? this.#metadata.waitForTopic(topic, this.#options.maxBlockMs))
-      .then(() => this.#appendKnown(topic, record, completion))
-      .finally(() => {
-        this.#outstanding--;
-        this.#checkIdle();
-      });
-    const tail = next.then(() => {}, () => {});
-    this.#waitingTopics.set(topic, tail);
-    // Once the last waiting record is through, records take the synchronous path again.
-    tail.then(() => {
-      if (this.#waitingTopics.get(topic) === tail) this.#waitingTopics.delete(topic);
+    return this.#topicWaits.wait(topic, { record, completion }).finally(() => {
+      this.#outstanding--;
+      this.#checkIdle();
     });
-    return next;
   }
 
+  /**
+   * Appends a record of a topic with metadata. `deadlineMs` bounds a wait for buffer
+   * space: the end of the record's `maxBlockMs` when it already waited for metadata,
+   * -1 for a record written just now.
+   */
   #appendKnown(
     topic: string,
     record: ProducerRecord<K, V>,
     completion: RecordCompletion,
+    deadlineMs: number,
   ): Promise<void> | undefined {
     if (this.#closed) throw new KafkaClosedError(CLOSED_MESSAGE);
     const info = this.#metadata.topic(topic);
     if (info === undefined) {
       // Metadata lost the topic since (deleted?): wait for it again.
-      return this.#appendAgainAfterMetadata(topic, record, completion);
+      return this.#appendAfterMetadata(topic, record, completion);
     }
     const o = this.#options;
     const key: RecordBytes = serializeField(
@@ -423,11 +437,13 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, {
         topic,
         partition,
-        message: `the record is ${size} bytes when serialized, which is larger than ${
-          size > o.maxRequestBytes
-            ? `maxRequestBytes (${o.maxRequestBytes})`
-            : `bufferBytes (${o.bufferBytes})`
-        }`,
+        message:
+          `Cannot send record to ${topic}-${partition} as it is ${size} bytes when serialized, which is larger than ${
+            size > o.maxRequestBytes
+              ? `maxRequestBytes (${o.maxRequestBytes})`
+              : `bufferBytes (${o.bufferBytes})`
+          }`,
+        byClient: true,
       });
     }
     if (this.#budget.tryReserve(size)) {
@@ -443,16 +459,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       timestamp,
       completion,
       size,
-    );
-  }
-
-  #appendAgainAfterMetadata(
-    topic: string,
-    record: ProducerRecord<K, V>,
-    completion: RecordCompletion,
-  ): Promise<void> {
-    return this.#metadata.waitForTopic(topic, this.#options.maxBlockMs).then(() =>
-      this.#appendKnown(topic, record, completion)
+      deadlineMs < 0 ? o.maxBlockMs : Math.max(0, deadlineMs - systemClock.now()),
     );
   }
 
@@ -465,10 +472,11 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     timestamp: number,
     completion: RecordCompletion,
     size: number,
+    timeoutMs: number,
   ): Promise<void> {
     const o = this.#options;
     this.#outstanding++;
-    return this.#budget.reserve(size, o.maxBlockMs, () =>
+    return this.#budget.reserve(size, timeoutMs, () =>
       new KafkaTimeoutError(
         `Cannot buffer record for ${topic}-${partition} as ${o.bufferBytes} bytes (bufferBytes) stayed in use for ${o.maxBlockMs} ms (maxBlockMs)`,
       )).then(
@@ -613,7 +621,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         batchBytes: this.#options.batchBytes,
         lingerMs: this.#options.lingerMs,
         compression: this.#options.compression,
-        now: Date.now,
+        clock: systemClock,
         pool: this.#buffers,
         transactional: this.#transactions !== undefined,
         charge: (bytes) => this.#budget.charge(bytes),
@@ -766,6 +774,12 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     if (this.#closing !== null) return this.#closing;
     this.#closing = (async () => {
       await this.flush();
+      // As Java's close(): a transaction left open is aborted, so read_committed
+      // consumers do not wait for the coordinator's transaction timeout.
+      const transactions = this.#transactions;
+      if (transactions?.inTransaction && this.#fatal === null) {
+        await transactions.end(false).catch(() => {});
+      }
       this.#closed = true;
       await Promise.all(
         [...this.#batchers.values()].flatMap((list) => list.map((b) => b?.close())),
@@ -786,6 +800,10 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   get writable(): WritableStream<ProducerRecord<K, V>> {
     return createSink(this, false);
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function fieldSize(value: RecordBytes): number {
@@ -836,8 +854,11 @@ export function createSink<K, V>(
       if (error !== null) throw error;
     },
     abort: async (): Promise<void> => {
-      // What was written is delivered (or fails by itself); nothing half-sent is dropped.
+      // What was written is delivered; what could not be is named, so an aborted pipe
+      // (which passes this rejection on) never drops records silently.
       await finish();
+      const error = completion.error();
+      if (error !== null) throw error;
     },
   });
 
@@ -863,10 +884,11 @@ export function createSink<K, V>(
     completion.reject(cause);
     return finishThen(() => {
       const e = new KafkaDeliveryError(completion.failed, completion.delivered, completion.errors);
+      const others = completion.failed - 1;
       (e as { message: string }).message =
-        `Cannot write record ${index} to Kafka: ${cause.message} (${completion.delivered} records before it were delivered, ${
-          completion.failed - 1
-        } failed)`;
+        `Cannot write record ${index} to Kafka: ${cause.message}. Of the ${
+          plural(index, "record")
+        } written before it, ${completion.delivered} delivered and ${others} failed`;
       return e;
     });
   }
@@ -886,11 +908,12 @@ export function createSink<K, V>(
  *
  * @typeParam K The key type.
  * @typeParam V The value type.
- * @param options Brokers, topic and tuning; see {@link ProducerOptions}.
+ * @param options Brokers, topic and tuning; see {@link ProducerOptions}. Keys and values
+ * other than strings, bytes and null need a serializer.
  * @returns The producer.
  */
 export function createProducer<K = string | Uint8Array | null, V = string | Uint8Array | null>(
-  options: ProducerOptions<K, V>,
+  options: ProducerOptions<K, V> & RequiredSerializers<K, V>,
 ): Producer<K, V> {
   return new KafkaProducer(options);
 }

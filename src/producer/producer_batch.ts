@@ -134,4 +134,6 @@ export interface ProducerBatch {
   baseSequence: number;
   /** The producer epoch it was stamped with, else -1. */
   producerEpoch: number;
+  /** Why its latest attempt failed, named if it expires; null before any failure. */
+  lastError: Error | null;
 }

@@ -26,15 +26,15 @@
  * @module
  */
 
-import { KafkaError, KafkaTransactionError } from "../errors.ts";
+import { KafkaError, KafkaTimeoutError, KafkaTransactionError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { produceApi, type ProduceRequest, type ProduceResponse } from "../protocol/produce.ts";
 import { restampRecordBatch } from "../record/record_batch_builder.ts";
 import type { ClusterMetadata } from "../cluster/cluster_metadata.ts";
 import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
-import { KafkaTimeoutError } from "../net/errors.ts";
 import { isAuthenticationError } from "../net/sasl.ts";
+import { type Cancel, type Clock, MAX_TIMER_MS } from "../timers.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import { splitBatch } from "./split_batch.ts";
 
@@ -72,8 +72,8 @@ export interface SenderOptions {
   initProducerIdentity: InitProducerIdentity | undefined;
   /** For a transactional producer: its transaction's state. */
   transactional: SenderTransaction | undefined;
-  /** The clock (ms). */
-  now: () => number;
+  /** Time and timers. */
+  clock: Clock;
 }
 
 /** What the sender asks of a transactional producer's transaction. */
@@ -144,7 +144,7 @@ interface UnsentWaiter {
   readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
-  readonly timer: ReturnType<typeof setTimeout>;
+  cancelTimer: Cancel;
 }
 
 interface Sent {
@@ -162,7 +162,7 @@ export class Sender {
   readonly #connecting = new Set<number>();
   readonly #perPartition: number;
   #drainScheduled = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelTimer: Cancel = () => {};
   #timerAt = Infinity;
   #pending = 0;
   #inFlight = 0;
@@ -238,15 +238,11 @@ export class Sender {
   whenUnsentBelow(bytes: number, timeoutMs: number, onTimeout: () => Error): Promise<void> {
     if (this.#unsentBytes < bytes) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const waiter: UnsentWaiter = {
-        bytes,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#unsentWaiters = this.#unsentWaiters.filter((w) => w !== waiter);
-          reject(onTimeout());
-        }, timeoutMs),
-      };
+      const waiter: UnsentWaiter = { bytes, resolve, reject, cancelTimer: () => {} };
+      waiter.cancelTimer = this.#options.clock.schedule(() => {
+        this.#unsentWaiters = this.#unsentWaiters.filter((w) => w !== waiter);
+        reject(onTimeout());
+      }, timeoutMs);
       this.#unsentWaiters.push(waiter);
     });
   }
@@ -259,7 +255,7 @@ export class Sender {
     const left: UnsentWaiter[] = [];
     for (const waiter of this.#unsentWaiters) {
       if (this.#unsentBytes < waiter.bytes) {
-        clearTimeout(waiter.timer);
+        waiter.cancelTimer();
         waiter.resolve();
       } else {
         left.push(waiter);
@@ -296,7 +292,7 @@ export class Sender {
   close(error: Error): void {
     this.#closed = true;
     this.#closeError = error;
-    clearTimeout(this.#timer);
+    this.#cancelTimer();
     for (const queue of this.#queues.values()) {
       for (const batch of queue.batches.splice(0)) this.#settle(batch, error);
       for (const batch of queue.toRetry.splice(0)) this.#settle(batch, error);
@@ -315,16 +311,13 @@ export class Sender {
 
   #drain(): void {
     if (this.#closed) return;
-    const now = this.#options.now();
+    const now = this.#options.clock.now();
     let nextWakeAt = Infinity;
     for (const queue of this.#queues.values()) {
+      // Each batch fails when its own delivery timeout is up, wherever it waits.
       this.#expireInFlight(queue, now);
-      if (queue.inFlight.length === 0 && queue.toRetry.length === 0) this.#expireQueued(queue, now);
-      for (const head of [queue.batches[0], queue.inFlight[0]]) {
-        if (head !== undefined) {
-          nextWakeAt = Math.min(nextWakeAt, head.createdMs + this.#options.deliveryTimeoutMs);
-        }
-      }
+      this.#expireQueued(queue, now);
+      nextWakeAt = Math.min(nextWakeAt, this.#nextExpiry(queue));
     }
     const abortable = this.#options.transactional?.abortableError() ?? null;
     if (abortable !== null) this.#failUndrained(abortable);
@@ -414,7 +407,8 @@ export class Sender {
         this.#identityPending = false;
         if ((error as { retriable?: unknown }).retriable === true && !this.#closed) {
           this.#identityFailures++;
-          this.#identityRetryAtMs = this.#options.now() + this.#backoff(this.#identityFailures);
+          this.#identityRetryAtMs = this.#options.clock.now() +
+            this.#backoff(this.#identityFailures);
           this.wake();
           return;
         }
@@ -435,13 +429,21 @@ export class Sender {
 
   #wakeAt(at: number): void {
     if (at === Infinity || at >= this.#timerAt) return;
-    clearTimeout(this.#timer);
+    this.#cancelTimer();
     this.#timerAt = at;
-    this.#timer = setTimeout(() => {
+    this.#cancelTimer = this.#options.clock.schedule(() => {
       this.#timerAt = Infinity;
-      this.#timer = undefined;
       this.wake();
-    }, Math.max(0, at - this.#options.now()));
+    }, at - this.#options.clock.now());
+  }
+
+  /** When the partition's oldest batch runs out of delivery time (Infinity if it has none). */
+  #nextExpiry(queue: PartitionQueue): number {
+    let oldest = Infinity;
+    for (const list of [queue.batches, queue.toRetry, queue.inFlight]) {
+      for (const batch of list) oldest = Math.min(oldest, batch.createdMs);
+    }
+    return oldest + this.#options.deliveryTimeoutMs;
   }
 
   #connect(nodeId: number): void {
@@ -534,7 +536,8 @@ export class Sender {
     const request: ProduceRequest = {
       transactionalId: transactional?.transactionalId ?? null,
       acks: this.#options.acks,
-      timeoutMs: this.#options.requestTimeoutMs,
+      // An int32 on the wire: a longer timeout asks the broker for the longest it takes.
+      timeoutMs: Math.min(this.#options.requestTimeoutMs, MAX_TIMER_MS),
       topicData: [...topics.values()],
     };
     const expectResponse = this.#options.acks !== 0;
@@ -638,24 +641,18 @@ export class Sender {
       this.#split(queue, batch, error);
       return;
     }
-    const now = this.#options.now();
-    const backoff = this.#backoff(batch.attempts);
-    if (
-      retriable && !this.#closed &&
-      now + backoff < batch.createdMs + this.#options.deliveryTimeoutMs
-    ) {
+    const now = this.#options.clock.now();
+    batch.lastError = error;
+    // A retry waits out its backoff; if the delivery timeout comes first, the batch
+    // expires then (in #drain), not earlier.
+    if (retriable && !this.#closed && now < batch.createdMs + this.#options.deliveryTimeoutMs) {
       this.#removeInFlight(queue, batch);
       queue.toRetry.push(batch);
-      queue.retryAtMs = Math.max(queue.retryAtMs, now + backoff);
+      queue.retryAtMs = Math.max(queue.retryAtMs, now + this.#backoff(batch.attempts));
       this.#releaseRetries(queue);
       return;
     }
-    const final = retriable
-      ? new KafkaTimeoutError(
-        `Cannot deliver ${batch.count} record(s) to ${batch.topic}-${batch.partition} within deliveryTimeoutMs (${this.#options.deliveryTimeoutMs} ms) after ${batch.attempts} attempt(s): ${error.message}`,
-        { cause: error },
-      )
-      : error;
+    const final = retriable ? this.#expiryError(batch, now - batch.createdMs, null) : error;
     this.#done(queue, batch, final, -1n, -1);
   }
 
@@ -779,29 +776,40 @@ export class Sender {
   }
 
   #expiryError(batch: ProducerBatch, age: number, why: string | null): KafkaTimeoutError {
+    const last = batch.lastError;
+    const reasons = [why, last === null ? null : `last error: ${last.message}`]
+      .filter((r) => r !== null);
     return new KafkaTimeoutError(
-      `Expiring ${batch.count} record(s) for ${batch.topic}-${batch.partition}: ${age} ms has passed since batch creation (deliveryTimeoutMs ${this.#options.deliveryTimeoutMs})${
-        why === null ? "" : `; ${why}`
+      `Expiring ${batch.count} record(s) for ${batch.topic}-${batch.partition}: ${age} ms has passed since batch creation (deliveryTimeoutMs ${this.#options.deliveryTimeoutMs}) after ${batch.attempts} attempt(s)${
+        reasons.length === 0 ? "" : `; ${reasons.join("; ")}`
       }`,
+      last === null ? undefined : { cause: last },
     );
   }
 
+  /** Fails the batches waiting to be sent (or sent again) whose delivery timeout is up. */
   #expireQueued(queue: PartitionQueue, now: number): void {
-    while (queue.batches.length > 0) {
-      const batch = queue.batches[0]!;
-      const age = now - batch.createdMs;
-      if (age < this.#options.deliveryTimeoutMs) return;
-      queue.batches.shift();
-      const leader = this.#metadata.topic(batch.topic)?.leaders[batch.partition] ?? -1;
-      const error = this.#expiryError(
-        batch,
-        age,
-        leader < 0 ? "the partition has no known leader" : null,
-      );
-      this.#settle(batch, error);
-      // A sequenced batch given up leaves a gap the broker would refuse: new epoch.
-      if (batch.baseSequence >= 0) this.#requireBump(error);
+    for (const list of [queue.toRetry, queue.batches]) {
+      for (let i = 0; i < list.length;) {
+        const batch = list[i]!;
+        const age = now - batch.createdMs;
+        if (age < this.#options.deliveryTimeoutMs) {
+          i++;
+          continue;
+        }
+        list.splice(i, 1);
+        const leader = this.#metadata.topic(batch.topic)?.leaders[batch.partition] ?? -1;
+        const error = this.#expiryError(
+          batch,
+          age,
+          leader < 0 ? "the partition has no known leader" : null,
+        );
+        this.#settle(batch, error);
+        // A sequenced batch given up leaves a gap the broker would refuse: new epoch.
+        if (batch.baseSequence >= 0) this.#requireBump(error);
+      }
     }
+    this.#releaseRetries(queue);
   }
 
   #done(

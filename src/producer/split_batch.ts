@@ -65,6 +65,7 @@ async function encodeHalf(
     attempts: 0,
     baseSequence: -1,
     producerEpoch: -1,
+    lastError: null,
   };
 }
 

@@ -13,23 +13,33 @@ const LEGAL = /^[a-zA-Z0-9._-]+$/;
 const MAX_LENGTH = 249;
 
 /**
+ * What is wrong with a topic name by Kafka's `Topic.validate`, or null if nothing.
+ *
+ * @param topic The name.
+ * @returns The problem, or null.
+ */
+export function topicNameProblem(topic: unknown): string | null {
+  if (typeof topic !== "string") return `it must be a string, not ${typeof topic}`;
+  if (topic.length === 0) return "it is empty";
+  if (topic === "." || topic === "..") return `"${topic}" is reserved`;
+  if (topic.length > MAX_LENGTH) return `it is longer than ${MAX_LENGTH} characters`;
+  if (!LEGAL.test(topic)) return "it may contain only ASCII letters, digits, '.', '_' and '-'";
+  return null;
+}
+
+/**
  * Checks a topic name as Kafka's `Topic.validate` does.
  *
  * @param topic The name.
  * @throws {KafkaError} INVALID_TOPIC_EXCEPTION naming the topic and the rule it breaks.
  */
 export function checkTopicName(topic: unknown): asserts topic is string {
-  let problem: string | null = null;
-  if (typeof topic !== "string") problem = `it must be a string, not ${typeof topic}`;
-  else if (topic.length === 0) problem = "it is empty";
-  else if (topic === "." || topic === "..") problem = `"${topic}" is reserved`;
-  else if (topic.length > MAX_LENGTH) problem = `it is longer than ${MAX_LENGTH} characters`;
-  else if (!LEGAL.test(topic)) {
-    problem = "it may contain only ASCII letters, digits, '.', '_' and '-'";
-  }
+  const problem = topicNameProblem(topic);
   if (problem !== null) {
     throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, {
-      message: `invalid topic name ${JSON.stringify(topic)}: ${problem}`,
+      ...(typeof topic === "string" ? { topic } : {}),
+      message: `Cannot use topic name ${JSON.stringify(topic)} as ${problem}`,
+      byClient: true,
     });
   }
 }

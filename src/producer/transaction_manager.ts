@@ -15,7 +15,7 @@
  * @module
  */
 
-import { KafkaError, KafkaTransactionError } from "../errors.ts";
+import { KafkaError, KafkaTimeoutError, KafkaTransactionError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { addPartitionsToTxnApi } from "../protocol/add_partitions_to_txn.ts";
 import { endTxnApi } from "../protocol/end_txn.ts";
@@ -23,7 +23,6 @@ import { ErrorCode, errorInfo } from "../protocol/error_codes.ts";
 import { CoordinatorType, findCoordinatorApi } from "../protocol/find_coordinator.ts";
 import { initProducerIdApi } from "../protocol/init_producer_id.ts";
 import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
-import { KafkaTimeoutError } from "../net/errors.ts";
 import type { ProducerIdentity } from "./sender.ts";
 
 /** Options of the {@link TransactionManager}. */

@@ -125,4 +125,36 @@ describe("kafka transactions", () => {
       "newer-1",
     ]);
   });
+
+  test("close() aborts a transaction left open, so read_committed readers are not held up", {
+    timeout: 180_000,
+  }, async (t) => {
+    if (!available) return t.skip("Kafka is not running");
+    const topic = uniqueTopic("txn-close");
+    await createTopic(topic, 1, 3);
+    const left = createProducer({
+      bootstrap: bootstrapServers,
+      topic,
+      transactionalId: `${topic}-a`,
+    });
+    await left.beginTransaction();
+    await left.send(Array.from({ length: 50 }, (_, i) => ({ value: `open-${i}` })));
+    await left.close();
+    // Written after the open transaction's records: visible to read_committed only once
+    // that transaction ended (else not until the broker's 60 s transaction timeout).
+    const next = createProducer({
+      bootstrap: bootstrapServers,
+      topic,
+      transactionalId: `${topic}-b`,
+    });
+    try {
+      await next.transaction(async (tx) => void await tx.send({ value: "committed" }));
+    } finally {
+      await next.close();
+    }
+    assert.deepEqual(
+      values(await readBack(topic, { isolation: "read_committed", timeoutMs: 20_000 })),
+      ["committed"],
+    );
+  });
 });

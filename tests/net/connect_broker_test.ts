@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { connectBroker, formatAddress } from "../../src/net/connect_broker.ts";
-import { KafkaConnectionError } from "../../src/net/errors.ts";
+import { KafkaConnectionError } from "../../src/errors.ts";
 import type { ConnectOptions, Transport } from "../../src/net/transport.ts";
 import {
   echoApi,

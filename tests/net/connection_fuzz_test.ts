@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Connection } from "../../src/net/connection.ts";
-import { KafkaConnectionError, KafkaTimeoutError } from "../../src/net/errors.ts";
+import { KafkaConnectionError, KafkaTimeoutError } from "../../src/errors.ts";
 import { KafkaProtocolError } from "../../src/errors.ts";
 import { produceApi, type ProduceRequest } from "../../src/protocol/produce.ts";
 import { Writer } from "../../src/protocol/writer.ts";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Connection, type ConnectionOptions } from "../../src/net/connection.ts";
-import { KafkaConnectionError, KafkaTimeoutError } from "../../src/net/errors.ts";
+import { KafkaConnectionError, KafkaTimeoutError } from "../../src/errors.ts";
 import { KafkaProtocolError } from "../../src/errors.ts";
 import type { Api } from "../../src/protocol/api.ts";
 import {

@@ -8,7 +8,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { Connection } from "../../src/net/connection.ts";
 import { defaultConnect } from "../../src/net/default_connect.ts";
-import { KafkaConnectionError } from "../../src/net/errors.ts";
+import { KafkaConnectionError } from "../../src/errors.ts";
 import type { ConnectFunction } from "../../src/net/transport.ts";
 import type { Api } from "../../src/protocol/api.ts";
 import { concat, parseRequest, reasonOf, responseFrame, track } from "./_fakes.ts";

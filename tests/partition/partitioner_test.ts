@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import { KafkaPartitionerError } from "../../src/errors.ts";
 import assert from "node:assert/strict";
 import {
   checkExplicitPartition,
@@ -319,7 +320,8 @@ describe("createPartitioner(function)", () => {
       throw boom;
     }, { batchBytes: 100 });
     assert.throws(() => p.partition("events", null, record, 6), (error: unknown) => {
-      assert.ok(error instanceof Error);
+      assert.ok(error instanceof KafkaPartitionerError);
+      assert.equal(error.topic, "events");
       assert.equal(
         error.message,
         'Cannot partition record for topic "events" as the partitioner function threw: no partition for you',
@@ -334,6 +336,7 @@ describe("createPartitioner(function)", () => {
       throw "nope";
     }, { batchBytes: 100 });
     assert.throws(() => p.partition("events", null, record, 6), {
+      name: "KafkaPartitionerError",
       message:
         'Cannot partition record for topic "events" as the partitioner function threw: "nope"',
       cause: "nope",

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer, type Socket } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -15,8 +16,11 @@ const isDeno = "Deno" in globalThis;
 
 function run(
   scenario: string,
+  extra: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const args = isDeno ? ["run", "-A", "--no-lock", script, scenario] : [script, scenario];
+  const args = isDeno
+    ? ["run", "-A", "--no-lock", script, scenario, ...extra]
+    : [script, scenario, ...extra];
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -39,15 +43,38 @@ function run(
   });
 }
 
-for (const scenario of ["send-close", "sink-abort", "bootstrap-fail"]) {
+/** A broker that accepts connections and never answers, in this process. */
+async function silentBroker(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+for (const scenario of ["send-close", "sink-abort", "bootstrap-fail", "silent-close"]) {
   test(
     `after ${scenario}, the process ends by itself with nothing unhandled`,
     { timeout: 30_000 },
     async () => {
-      const { code, stdout, stderr } = await run(scenario);
+      const broker = scenario === "silent-close" ? await silentBroker() : undefined;
+      const { code, stdout, stderr, ms } = await run(
+        scenario,
+        broker === undefined ? [] : [String(broker.port)],
+      ).finally(() => broker?.close());
       assert.match(stdout, new RegExp(`done ${scenario}`), stderr);
       assert.doesNotMatch(stderr, /unhandled|Uncaught/i);
       assert.equal(code, 0, stderr);
+      // Well under the 30 s request timeout a leaked request timer would hold it for.
+      assert.ok(ms < 10_000, `the process took ${ms} ms to end`);
     },
   );
 }

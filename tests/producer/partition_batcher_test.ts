@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PartitionBatcher } from "../../src/producer/partition_batcher.ts";
 import { BufferPool } from "../../src/producer/buffer_pool.ts";
+import { systemClock } from "../../src/timers.ts";
 import type { ProducerBatch, RecordCompletion } from "../../src/producer/producer_batch.ts";
 import { decodeRecordBatch } from "../../src/record/record_batch.ts";
 import type { CompressionType } from "../../src/producer/options.ts";
@@ -14,7 +15,7 @@ function makeBatcher(
     batchBytes: options.batchBytes ?? 1024,
     lingerMs: options.lingerMs ?? 60_000,
     compression: options.compression ?? "none",
-    now: Date.now,
+    clock: systemClock,
     pool: new BufferPool(options.batchBytes ?? 1024, 1 << 20),
     transactional: false,
     charge: (bytes) => charged += bytes,
