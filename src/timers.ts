@@ -100,3 +100,30 @@ export const systemClock: Clock = {
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.schedule(resolve, ms));
 }
+
+/**
+ * An exponential backoff with ±20% jitter, as Java's `ExponentialBackoff`: `baseMs`
+ * doubled per attempt after the first, capped at `maxMs`.
+ *
+ * @param attempts Attempts made so far (1 for the first retry).
+ * @param baseMs The first backoff.
+ * @param maxMs The longest backoff.
+ * @param random A source of numbers in [0, 1) (injectable for tests).
+ * @returns The delay in milliseconds.
+ *
+ * @example The third retry's backoff, without jitter
+ * ```ts
+ * import { backoffMs } from "./timers.ts";
+ *
+ * console.log(backoffMs(3, 100, 1000, () => 0.5)); // 400
+ * ```
+ */
+export function backoffMs(
+  attempts: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
+  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return delay * (0.8 + random() * 0.4);
+}

@@ -23,6 +23,7 @@ import { connectBroker, formatAddress } from "./connect_broker.ts";
 import type { Connection } from "./connection.ts";
 import { authenticate, isAuthenticationError, type SaslOptions } from "./sasl.ts";
 import type { ConnectFunction, TlsOptions } from "./transport.ts";
+import { backoffMs } from "../timers.ts";
 
 /** The ApiVersions version asked first. */
 const FIRST_API_VERSIONS_VERSION = 3;
@@ -259,11 +260,12 @@ export class BrokerPool {
         return session;
       } catch (error) {
         s.failures++;
-        const backoff = Math.min(
+        s.retryAtMs = Date.now() + backoffMs(
+          s.failures,
+          this.#options.reconnectBackoffMs,
           this.#options.reconnectBackoffMaxMs,
-          this.#options.reconnectBackoffMs * 2 ** (s.failures - 1),
+          Math.random,
         );
-        s.retryAtMs = Date.now() + backoff * (0.8 + Math.random() * 0.4);
         this.#notify(nodeId);
         throw error;
       } finally {

@@ -91,5 +91,17 @@ export function partitionForKey(key: Uint8Array, partitionCount: number): number
       `Cannot choose a partition for a key as the partition count must be a positive integer: current value is ${partitionCount}`,
     );
   }
+  return keyPartition(key, partitionCount);
+}
+
+/**
+ * {@link partitionForKey} without the check of `partitionCount`, for callers that
+ * checked it once (the partitioner, per record).
+ *
+ * @param key The serialized key.
+ * @param partitionCount A positive integer.
+ * @returns The partition.
+ */
+export function keyPartition(key: Uint8Array, partitionCount: number): number {
   return (murmur2(key) & 0x7fffffff) % partitionCount;
 }

@@ -27,7 +27,7 @@
  */
 
 import { KafkaPartitionerError } from "../errors.ts";
-import { murmur2 } from "./murmur2.ts";
+import { keyPartition } from "./murmur2.ts";
 
 /**
  * What a {@linkcode PartitionerFunction} is told about the record to place.
@@ -253,7 +253,7 @@ class StickyPartitioner implements Partitioner {
   ): number {
     checkPartitionCount(topic, partitionCount);
     if (keyBytes !== null && !this.#ignoreKeys) {
-      return (murmur2(keyBytes) & 0x7fffffff) % partitionCount;
+      return keyPartition(keyBytes, partitionCount);
     }
     const state = this.#topics.get(topic);
     if (state === undefined) {

@@ -11,7 +11,7 @@
  */
 
 import { CompressionId } from "../record/compression.ts";
-import { compressionCodec } from "../record/compression.ts";
+import { finishBatch } from "../record/finish_batch.ts";
 import {
   RecordBatchBuilder,
   type RecordBytes,
@@ -223,21 +223,9 @@ export class PartitionBatcher {
     controller: TransformStreamDefaultController<ProducerBatch>,
   ): Promise<void> {
     const { builder } = batch;
-    const compression = CompressionId[this.#options.compression];
-    const header = {
-      baseOffset: 0n,
-      partitionLeaderEpoch: -1,
-      attributes: compression | (this.#options.transactional ? 0x10 : 0),
-      lastOffsetDelta: builder.count - 1,
-      baseTimestamp: BigInt(batch.baseTimestamp),
-      maxTimestamp: BigInt(batch.maxTimestamp),
-      producerId: -1n,
-      producerEpoch: -1,
-      baseSequence: -1,
-    };
-    const bytes = compression === 0
-      ? builder.finish(header)
-      : builder.finish(header, await compressionCodec(compression).compress(builder.records()));
+    const attributes = CompressionId[this.#options.compression] |
+      (this.#options.transactional ? 0x10 : 0);
+    const bytes = await finishBatch(builder, attributes, batch.baseTimestamp, batch.maxTimestamp);
     // Aborted meanwhile: its records were rejected there.
     if (this.#closing[0] !== batch) return;
     this.#closing.shift();

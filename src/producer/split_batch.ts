@@ -7,7 +7,7 @@
  * @module
  */
 
-import { compressionCodec } from "../record/compression.ts";
+import { finishBatch } from "../record/finish_batch.ts";
 import { decodeRecordBatch, type RecordBatch } from "../record/record_batch.ts";
 import { RecordBatchBuilder } from "../record/record_batch_builder.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
@@ -39,21 +39,8 @@ async function encodeHalf(
       r.headers.length === 0 ? null : r.headers,
     );
   }
-  const compression = decoded.attributes & 0x07;
-  const header = {
-    baseOffset: 0n,
-    partitionLeaderEpoch: -1,
-    attributes: decoded.attributes & ~0x20, // as the refused batch (transactional too), not control
-    lastOffsetDelta: records.length - 1,
-    baseTimestamp: BigInt(baseTimestamp),
-    maxTimestamp: BigInt(maxTimestamp),
-    producerId: -1n,
-    producerEpoch: -1,
-    baseSequence: -1,
-  };
-  const bytes = compression === 0
-    ? builder.finish(header)
-    : builder.finish(header, await compressionCodec(compression).compress(builder.records()));
+  // As the refused batch (codec, transactional bit), but never a control batch.
+  const bytes = await finishBatch(builder, decoded.attributes & ~0x20, baseTimestamp, maxTimestamp);
   return {
     topic: batch.topic,
     partition: batch.partition,

@@ -16,14 +16,14 @@
  */
 
 import { KafkaError, KafkaTimeoutError, KafkaTransactionError } from "../errors.ts";
-import { ApiKey } from "../protocol/api.ts";
 import { addPartitionsToTxnApi } from "../protocol/add_partitions_to_txn.ts";
 import { endTxnApi } from "../protocol/end_txn.ts";
 import { ErrorCode, errorInfo } from "../protocol/error_codes.ts";
 import { CoordinatorType, findCoordinatorApi } from "../protocol/find_coordinator.ts";
-import { initProducerIdApi } from "../protocol/init_producer_id.ts";
+import { agreedVersion } from "../protocol/versions.ts";
+import { type Clock, sleep } from "../timers.ts";
 import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
-import type { ProducerIdentity } from "./sender.ts";
+import { type ProducerIdentity, requestProducerId } from "./idempotence.ts";
 
 /** Options of the {@link TransactionManager}. */
 export interface TransactionManagerOptions {
@@ -41,15 +41,17 @@ export interface TransactionManagerOptions {
   onEpochBumped: (identity: ProducerIdentity) => void;
   /** Fails the producer. */
   onFatal: (error: Error) => void;
+  /** Time and timers. */
+  clock: Clock;
 }
 
 /** Errors that end a transactional producer. */
 const FATAL = new Set<number>([
   ErrorCode.PRODUCER_FENCED,
   ErrorCode.INVALID_PRODUCER_EPOCH,
-  53, // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-  31, // CLUSTER_AUTHORIZATION_FAILED
-  52, // TRANSACTION_COORDINATOR_FENCED
+  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+  ErrorCode.TRANSACTION_COORDINATOR_FENCED,
 ]);
 
 /** Errors after which the coordinator must be looked up again. */
@@ -119,19 +121,13 @@ export class TransactionManager {
     if (current === null && this.#identity !== null) return Promise.resolve(this.#identity);
     this.#initializing ??= this.#withCoordinator(
       "initialize the transactional producer",
-      async (session) => {
-        const version = this.#version(session, ApiKey.InitProducerId);
-        const bump = current !== null && version >= 3;
-        const response = await session.connection.request(initProducerIdApi, version, {
-          transactionalId: this.#options.transactionalId,
-          transactionTimeoutMs: this.#options.transactionTimeoutMs,
-          producerId: bump ? current.producerId : -1n,
-          producerEpoch: bump ? current.producerEpoch : -1,
-        });
-        return response.errorCode === 0
-          ? { producerId: response.producerId, producerEpoch: response.producerEpoch }
-          : response.errorCode;
-      },
+      (session) =>
+        requestProducerId(
+          session,
+          this.#options.transactionalId,
+          this.#options.transactionTimeoutMs,
+          current,
+        ),
     ).finally(() => this.#initializing = null);
     return this.#initializing.then((identity) => this.#identity = identity);
   }
@@ -207,7 +203,7 @@ export class TransactionManager {
         `${commit ? "commit" : "abort"} the transaction`,
         async (session) => {
           // EndTxn v5 goes with transaction protocol 2, which this producer does not use.
-          const version = Math.min(4, this.#version(session, ApiKey.EndTxn));
+          const version = Math.min(4, agreedVersion(session, endTxnApi, "end a transaction"));
           const response = await session.connection.request(endTxnApi, version, {
             transactionalId: this.#options.transactionalId,
             producerId: identity.producerId,
@@ -249,7 +245,10 @@ export class TransactionManager {
           async (session) => {
             const response = await session.connection.request(
               addPartitionsToTxnApi,
-              Math.min(3, this.#version(session, ApiKey.AddPartitionsToTxn)),
+              Math.min(
+                3,
+                agreedVersion(session, addPartitionsToTxnApi, "add partitions to a transaction"),
+              ),
               {
                 transactionalId: this.#options.transactionalId,
                 producerId: identity.producerId,
@@ -265,7 +264,7 @@ export class TransactionManager {
                 // One partition's error is the request's: retriable ones retry it whole.
                 if (
                   errorInfo(code).retriable || code === ErrorCode.CONCURRENT_TRANSACTIONS ||
-                  code === 55
+                  code === ErrorCode.OPERATION_NOT_ATTEMPTED
                 ) {
                   retry ??= code;
                 } else return code;
@@ -298,12 +297,13 @@ export class TransactionManager {
     what: string,
     call: (session: BrokerSession) => Promise<T | number>,
   ): Promise<T> {
-    const deadline = Date.now() + this.#options.maxBlockMs;
+    const clock = this.#options.clock;
+    const deadline = clock.now() + this.#options.maxBlockMs;
     let last: unknown = null;
     for (let attempt = 0;; attempt++) {
       this.#checkFatal();
       if (attempt > 0) {
-        if (Date.now() + this.#options.retryBackoffMs > deadline) {
+        if (clock.now() + this.#options.retryBackoffMs > deadline) {
           throw new KafkaTimeoutError(
             `Cannot ${what} for transactional id ${this.#options.transactionalId} within maxBlockMs (${this.#options.maxBlockMs} ms): ${
               last instanceof Error ? last.message : String(last)
@@ -311,7 +311,7 @@ export class TransactionManager {
             { cause: last },
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, this.#options.retryBackoffMs));
+        await sleep(clock, this.#options.retryBackoffMs);
       }
       let result: T | number;
       try {
@@ -348,7 +348,11 @@ export class TransactionManager {
   async #coordinatorSession(): Promise<BrokerSession> {
     if (this.#coordinator === null) {
       const session = await this.#pool.any();
-      const version = this.#version(session, ApiKey.FindCoordinator);
+      const version = agreedVersion(
+        session,
+        findCoordinatorApi,
+        "find the transaction coordinator",
+      );
       const response = await session.connection.request(findCoordinatorApi, version, {
         keyType: CoordinatorType.Transaction,
         coordinatorKeys: [this.#options.transactionalId],
@@ -363,16 +367,6 @@ export class TransactionManager {
       this.#coordinator = found.nodeId;
     }
     return await this.#pool.session(this.#coordinator);
-  }
-
-  #version(session: BrokerSession, key: number): number {
-    const version = session.versions.get(key);
-    if (version === undefined) {
-      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
-        message: `broker at ${session.address} does not support the transaction APIs`,
-      });
-    }
-    return version;
   }
 
   #checkFatal(): void {

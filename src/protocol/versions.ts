@@ -10,6 +10,8 @@
  */
 
 import { type Api, ApiKey } from "./api.ts";
+import { KafkaError } from "../errors.ts";
+import { ErrorCode } from "./error_codes.ts";
 
 /** One API as the broker advertises it in its ApiVersions response. */
 export interface ApiVersionRange {
@@ -248,4 +250,36 @@ export function assertVersion(api: VersionedApi, version: number, action: string
       `Cannot ${action} ${api.name} v${version} as this client speaks v${api.minVersion}-v${api.maxVersion}`,
     );
   }
+}
+
+/**
+ * The version agreed with a broker for an API, or a client-side UNSUPPORTED_VERSION
+ * error naming the broker and what could not be done.
+ *
+ * @param session The broker's address and its agreed versions per API key.
+ * @param api The API.
+ * @param action What the request is for, e.g. "get metadata".
+ * @returns The version to send at.
+ * @throws {KafkaError} UNSUPPORTED_VERSION when the broker offers no version this client speaks.
+ *
+ * @example Looking up the agreed Produce version
+ * ```ts
+ * import { agreedVersion, produceApi } from "@webstream/kafka/protocol";
+ *
+ * const session = { address: "127.0.0.1:9092", versions: new Map([[0, 11]]) };
+ * console.log(agreedVersion(session, produceApi, "send records")); // 11
+ * ```
+ */
+export function agreedVersion(
+  session: { readonly address: string; readonly versions: ReadonlyMap<number, number> },
+  api: Pick<Api<never, unknown>, "key" | "name">,
+  action: string,
+): number {
+  const version = session.versions.get(api.key);
+  if (version !== undefined) return version;
+  throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, {
+    message:
+      `Cannot ${action} as the broker at ${session.address} has no ${api.name} version this client speaks`,
+    byClient: true,
+  });
 }

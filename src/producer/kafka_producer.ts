@@ -1,0 +1,444 @@
+/**
+ * The producer's implementation: it takes records (from `send()` or a sink), checks,
+ * serializes and partitions them, and appends them to the record accumulator
+ * synchronously; finished batches go to the sender. It wires the parts together:
+ * connections, metadata, the records waiting for a topic, the accumulator, the sender,
+ * transactions and the sinks' pacing.
+ *
+ * @module
+ */
+
+import { KafkaClosedError, KafkaError, KafkaTransactionError } from "../errors.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
+import type { RecordBytes } from "../record/record_batch_builder.ts";
+import { registerCompressionCodec } from "../record/compression.ts";
+import {
+  checkExplicitPartition,
+  createPartitioner,
+  type Partitioner,
+} from "../partition/partitioner.ts";
+import { ClusterMetadata } from "../cluster/cluster_metadata.ts";
+import { requestMetadata } from "../cluster/metadata_request.ts";
+import { BrokerPool } from "../net/broker_pool.ts";
+import { type Clock, systemClock } from "../timers.ts";
+import type { ProducerRecord, RecordMetadata } from "../types.ts";
+import { CountingCompletion } from "./counting_completion.ts";
+import { normalizeHeaders } from "./headers.ts";
+import { type InitProducerIdentity, requestProducerId } from "./idempotence.ts";
+import { createSink } from "./kafka_sink.ts";
+import {
+  type ProducerOptions,
+  type ResolvedProducerOptions,
+  resolveProducerOptions,
+} from "./options.ts";
+import type { Producer } from "./producer.ts";
+import type { RecordCompletion } from "./producer_batch.ts";
+import { CLOSED_MESSAGE, RecordAccumulator } from "./record_accumulator.ts";
+import { KeyScratch, recordSize, recordTimestamp } from "./record_intake.ts";
+import { Sender } from "./sender.ts";
+import { serializeField } from "./serializer.ts";
+import { SinkPacer } from "./sink_pacer.ts";
+import { checkTopicName } from "./topic_name.ts";
+import { TopicWaits } from "./topic_waits.ts";
+import { TransactionManager } from "./transaction_manager.ts";
+import { zstdCodec } from "./zstd_codec.ts";
+
+registerCompressionCodec(zstdCodec);
+
+/** As Java for a producer that is idempotent but not transactional. */
+const IDEMPOTENT_TRANSACTION_TIMEOUT_MS = 2147483647;
+
+/** A record waiting for its topic's metadata. */
+interface Pending<K, V> {
+  readonly record: ProducerRecord<K, V>;
+  readonly completion: RecordCompletion;
+}
+
+/** The producer's implementation. */
+export class KafkaProducer<K, V> implements Producer<K, V> {
+  readonly #options: ResolvedProducerOptions<K, V>;
+  readonly #clock: Clock = systemClock;
+  readonly #pool: BrokerPool;
+  readonly #metadata: ClusterMetadata;
+  readonly #topicWaits: TopicWaits<Pending<K, V>>;
+  readonly #accumulator: RecordAccumulator;
+  readonly #transactions: TransactionManager | undefined;
+  readonly #sender: Sender;
+  readonly #pacer: SinkPacer;
+  readonly #partitioner: Partitioner;
+  readonly #keys = new KeyScratch();
+  readonly #checkedTopics = new Set<string>();
+  #closed = false;
+  #closing: Promise<void> | null = null;
+  #fatal: Error | null = null;
+
+  /**
+   * @param options The producer options.
+   */
+  constructor(options: ProducerOptions<K, V>) {
+    const o = this.#options = resolveProducerOptions(options);
+    this.#pool = new BrokerPool({
+      bootstrap: o.bootstrap,
+      clientId: o.clientId,
+      connect: o.connect,
+      tls: o.tls,
+      sasl: o.sasl,
+      connectTimeoutMs: o.connectTimeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs,
+      maxInFlight: o.maxInFlight,
+      reconnectBackoffMs: 50,
+      reconnectBackoffMaxMs: 1000,
+    });
+    this.#metadata = new ClusterMetadata(
+      async (topics) => await requestMetadata(await this.#pool.any(), topics),
+      {
+        metadataMaxAgeMs: o.metadataMaxAgeMs,
+        retryBackoffMs: o.retryBackoffMs,
+        clock: this.#clock,
+        describeAttempts: () => this.#pool.describeAttempts(),
+      },
+    );
+    this.#metadata.onUpdate(() => this.#pool.setBrokers(this.#metadata.snapshot.brokers));
+    this.#topicWaits = new TopicWaits(
+      this.#metadata,
+      this.#clock,
+      o.maxBlockMs,
+      (topic, pending, deadlineMs) =>
+        this.#appendKnown(topic, pending.record, pending.completion, deadlineMs),
+    );
+    this.#partitioner = createPartitioner(o.partitioner, { batchBytes: o.batchBytes });
+    this.#transactions = this.#createTransactions();
+    this.#sender = this.#createSender();
+    this.#pacer = new SinkPacer(this.#sender, o.bufferBytes, o.maxBlockMs);
+    this.#accumulator = new RecordAccumulator({
+      batchBytes: o.batchBytes,
+      lingerMs: o.lingerMs,
+      compression: o.compression,
+      bufferBytes: o.bufferBytes,
+      maxBlockMs: o.maxBlockMs,
+      transactional: this.#transactions !== undefined,
+      clock: this.#clock,
+      enqueue: (batch) => this.#sender.enqueue(batch),
+      appended: (topic, partition, size) => {
+        this.#pacer.buffered(size);
+        this.#partitioner.onAppend(topic, partition, size, true);
+      },
+    });
+  }
+
+  #createTransactions(): TransactionManager | undefined {
+    const o = this.#options;
+    if (o.transactionalId === undefined) return undefined;
+    return new TransactionManager(this.#pool, {
+      transactionalId: o.transactionalId,
+      transactionTimeoutMs: o.transactionTimeoutMs,
+      retryBackoffMs: o.retryBackoffMs,
+      maxBlockMs: o.maxBlockMs,
+      wakeSender: () => this.#sender.wake(),
+      onEpochBumped: (identity) => this.#sender.resetIdentity(identity),
+      onFatal: (error) => this.#fail(error),
+      clock: this.#clock,
+    });
+  }
+
+  #createSender(): Sender {
+    const o = this.#options;
+    const transactions = this.#transactions;
+    let initProducerIdentity: InitProducerIdentity | undefined;
+    if (transactions !== undefined) {
+      initProducerIdentity = (current) => transactions.identity(current);
+    } else if (o.idempotent) {
+      initProducerIdentity = async (current) => {
+        const session = await this.#pool.any();
+        const identity = await requestProducerId(
+          session,
+          null,
+          IDEMPOTENT_TRANSACTION_TIMEOUT_MS,
+          current,
+        );
+        if (typeof identity !== "number") return identity;
+        throw new KafkaError(identity, {
+          message: `InitProducerId from broker at ${session.address}`,
+        });
+      };
+    }
+    return new Sender(this.#metadata, this.#pool, {
+      acks: o.acks,
+      requestTimeoutMs: o.requestTimeoutMs,
+      deliveryTimeoutMs: o.deliveryTimeoutMs,
+      retryBackoffMs: o.retryBackoffMs,
+      retryBackoffMaxMs: o.retryBackoffMaxMs,
+      maxRequestBytes: o.maxRequestBytes,
+      maxInFlight: o.maxInFlight,
+      initProducerIdentity,
+      transactional: transactions === undefined ? undefined : {
+        transactionalId: o.transactionalId!,
+        partitionReady: (topic, partition) => transactions.partitionReady(topic, partition),
+        abortableError: () => transactions.abortableError(),
+        requireEpochBump: (error) => transactions.requireEpochBump(error),
+      },
+      clock: this.#clock,
+      random: Math.random,
+    }, {
+      delivered: (batch, baseOffset, logAppendTime) =>
+        this.#accumulator.settled(batch, null, baseOffset, logAppendTime),
+      failed: (batch, error) => {
+        this.#transactions?.recordFailed(error);
+        this.#accumulator.settled(batch, error, -1n, -1);
+      },
+      fatal: (error) => this.#fail(error),
+    });
+  }
+
+  send(record: ProducerRecord<K, V>): Promise<RecordMetadata>;
+  send(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]>;
+  send(
+    records: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[],
+  ): Promise<RecordMetadata> | Promise<RecordMetadata[]> {
+    if (Array.isArray(records)) return this.#sendMany(records);
+    return this.#sendOne(records as ProducerRecord<K, V>);
+  }
+
+  #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      const completion: RecordCompletion = {
+        timestamp: 0,
+        resolve: (batch, index, baseOffset, logAppendTime) =>
+          resolve({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: baseOffset < 0n ? -1n : baseOffset + BigInt(index),
+            timestamp: logAppendTime >= 0 ? logAppendTime : completion.timestamp,
+          }),
+        reject,
+      };
+      try {
+        const waiting = this.append(record, completion);
+        if (waiting !== undefined) waiting.catch(reject);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  async #sendMany(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
+    const results = await Promise.allSettled(records.map((r) => this.#sendOne(r)));
+    const failures = new CountingCompletion();
+    const out: RecordMetadata[] = [];
+    for (const result of results) {
+      if (result.status === "fulfilled") {
+        failures.resolve();
+        out.push(result.value);
+      } else failures.reject(result.reason);
+    }
+    const error = failures.error();
+    if (error !== null) throw error;
+    return out;
+  }
+
+  /**
+   * Checks, serializes, partitions and buffers one record. Synchronous unless the
+   * topic's metadata or buffer space must be waited for; then a promise says when the
+   * record is buffered. Throws (or rejects) for a record that cannot be sent;
+   * `completion` is settled only for a record that was buffered.
+   *
+   * @param record The record.
+   * @param completion Settles it once acknowledged or failed.
+   * @returns Undefined when buffered at once, else a promise of it.
+   */
+  append(record: ProducerRecord<K, V>, completion: RecordCompletion): Promise<void> | undefined {
+    if (this.#fatal !== null) throw this.#fatal;
+    if (this.#transactions !== undefined && !this.#transactions.inTransaction) {
+      throw new KafkaTransactionError(
+        "Cannot send record as the transactional producer has no open transaction: use transaction() or beginTransaction()",
+      );
+    }
+    if (this.#closing !== null) throw new KafkaClosedError(CLOSED_MESSAGE);
+    if (record === null || typeof record !== "object") {
+      throw new TypeError(
+        `Cannot send record as it must be an object: current value is ${String(record)}`,
+      );
+    }
+    const topic = record.topic ?? this.#options.topic;
+    if (topic === undefined) {
+      throw new TypeError(
+        "Cannot send record as it names no topic and the producer has no topic option",
+      );
+    }
+    if (!this.#checkedTopics.has(topic)) {
+      checkTopicName(topic);
+      this.#checkedTopics.add(topic);
+    }
+    // Records of a topic still waiting for metadata keep their order behind it.
+    if (this.#topicWaits.has(topic) || this.#metadata.topic(topic) === undefined) {
+      return this.#appendAfterMetadata(topic, record, completion);
+    }
+    return this.#appendKnown(topic, record, completion, -1);
+  }
+
+  /**
+   * For a sink, after each MiB buffered: a promise to wait for before the next write
+   * (see {@link SinkPacer}); else undefined.
+   *
+   * @returns Undefined, or the promise.
+   */
+  yieldDue(): Promise<void> | undefined {
+    return this.#pacer.yieldDue();
+  }
+
+  // The slow paths live in their own methods: a closure in the hot path would make
+  // every record allocate a context for the variables it captures.
+  #appendAfterMetadata(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    completion: RecordCompletion,
+  ): Promise<void> {
+    this.#accumulator.track(1);
+    return this.#topicWaits.wait(topic, { record, completion }).finally(() =>
+      this.#accumulator.track(-1)
+    );
+  }
+
+  /**
+   * Appends a record of a topic with metadata. `deadlineMs` bounds a wait for buffer
+   * space: the end of the record's `maxBlockMs` when it already waited for metadata,
+   * -1 for a record written just now.
+   */
+  #appendKnown(
+    topic: string,
+    record: ProducerRecord<K, V>,
+    completion: RecordCompletion,
+    deadlineMs: number,
+  ): Promise<void> | undefined {
+    if (this.#closed) throw new KafkaClosedError(CLOSED_MESSAGE);
+    const info = this.#metadata.topic(topic);
+    if (info === undefined) {
+      // Metadata lost the topic since (deleted?): wait for it again.
+      return this.#appendAfterMetadata(topic, record, completion);
+    }
+    const o = this.#options;
+    const key: RecordBytes = serializeField(
+      o.keySerializer,
+      (record.key ?? null) as K,
+      "key",
+      topic,
+    );
+    const value: RecordBytes = serializeField(o.valueSerializer, record.value, "value", topic);
+    const headers = normalizeHeaders(record.headers, topic);
+    const timestamp = recordTimestamp(record.timestamp);
+    const partition = record.partition !== undefined
+      ? checkExplicitPartition(topic, record.partition, info.partitionCount)
+      : this.#partitioner.partition(
+        topic,
+        this.#keys.bytes(key),
+        record as { key: unknown; value: unknown },
+        info.partitionCount,
+      );
+    const size = recordSize(key, value, headers, Math.min(o.maxRequestBytes, o.bufferBytes));
+    if (size > o.maxRequestBytes || size > o.bufferBytes) {
+      throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, {
+        topic,
+        partition,
+        message:
+          `Cannot send record to ${topic}-${partition} as it is ${size} bytes when serialized, which is larger than ${
+            size > o.maxRequestBytes
+              ? `maxRequestBytes (${o.maxRequestBytes})`
+              : `bufferBytes (${o.bufferBytes})`
+          }`,
+        byClient: true,
+      });
+    }
+    const timeoutMs = deadlineMs < 0 ? o.maxBlockMs : Math.max(0, deadlineMs - this.#clock.now());
+    return this.#accumulator.append(
+      topic,
+      partition,
+      key,
+      value,
+      headers,
+      timestamp,
+      completion,
+      size,
+      timeoutMs,
+    );
+  }
+
+  /** Fails the producer for good: every buffered record and every later send fails with `error`. */
+  #fail(error: Error): void {
+    if (this.#fatal !== null) return;
+    this.#fatal = error;
+    this.#accumulator.abort(error);
+    this.#sender.close(error);
+  }
+
+  async transaction<T>(work: (tx: Pick<Producer<K, V>, "send">) => Promise<T>): Promise<T> {
+    await this.beginTransaction();
+    const tx: Pick<Producer<K, V>, "send"> = {
+      send: this.send.bind(this) as Producer<K, V>["send"],
+    };
+    try {
+      const result = await work(tx);
+      await this.commitTransaction();
+      return result;
+    } catch (error) {
+      if (this.#transactions!.inTransaction && this.#fatal === null) {
+        await this.abortTransaction().catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  async beginTransaction(): Promise<void> {
+    await this.#requireTransactions("begin a transaction").begin();
+  }
+
+  async commitTransaction(): Promise<void> {
+    const transactions = this.#requireTransactions("commit a transaction");
+    await this.flush();
+    await transactions.end(true);
+  }
+
+  async abortTransaction(): Promise<void> {
+    const transactions = this.#requireTransactions("abort a transaction");
+    await this.flush();
+    await transactions.end(false);
+  }
+
+  #requireTransactions(what: string): TransactionManager {
+    if (this.#transactions === undefined) {
+      throw new KafkaTransactionError(`Cannot ${what} as the producer has no transactionalId`);
+    }
+    return this.#transactions;
+  }
+
+  flush(): Promise<void> {
+    return this.#accumulator.flush();
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    this.#closing = (async () => {
+      await this.flush();
+      // As Java's close(): a transaction left open is aborted, so read_committed
+      // consumers do not wait for the coordinator's transaction timeout.
+      const transactions = this.#transactions;
+      if (transactions?.inTransaction && this.#fatal === null) {
+        await transactions.end(false).catch(() => {});
+      }
+      this.#closed = true;
+      await this.#accumulator.close();
+      await this.#sender.whenIdle();
+      this.#sender.close(new KafkaClosedError(CLOSED_MESSAGE));
+      this.#metadata.close();
+      this.#pool.close();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  get writable(): WritableStream<ProducerRecord<K, V>> {
+    return createSink(this, false);
+  }
+}
