@@ -62,16 +62,20 @@ export type PartitionerFunction = (
 ) => number;
 
 /**
+ * The names of the built-in strategies (see the module documentation): the one list
+ * that the partitioner, the producer's option check and its documentation use.
+ */
+export const PARTITIONER_NAMES = ["default", "murmur2", "sticky", "round-robin"] as const;
+
+/** The name of a built-in strategy: one of {@linkcode PARTITIONER_NAMES}. */
+export type PartitionerName = typeof PARTITIONER_NAMES[number];
+
+/**
  * How the producer picks partitions: a built-in strategy's name (see the module
  * documentation) or a {@linkcode PartitionerFunction}. `undefined` means
  * `"default"`.
  */
-export type PartitionerOption =
-  | "default"
-  | "murmur2"
-  | "sticky"
-  | "round-robin"
-  | PartitionerFunction;
+export type PartitionerOption = PartitionerName | PartitionerFunction;
 
 /**
  * The object the producer calls per record, made by {@linkcode createPartitioner}.
@@ -122,8 +126,6 @@ export interface PartitionerOptions {
    */
   random?: () => number;
 }
-
-const MODES = ["default", "murmur2", "sticky", "round-robin"];
 
 /**
  * Checks the explicit partition of a record against its topic's partition count.
@@ -220,7 +222,7 @@ export function createPartitioner(
   if (typeof option === "function") return new FunctionPartitioner(option);
   throw new TypeError(
     `Cannot create partitioner as partitioner must be ${
-      MODES.map((m) => `"${m}"`).join(", ")
+      PARTITIONER_NAMES.map((m) => `"${m}"`).join(", ")
     } or a function: current value is ${describe(option)}`,
   );
 }

@@ -1,31 +1,35 @@
 /**
  * Producer options: what users pass ({@link ProducerOptions}), each named and
  * defaulted after the Java producer config it matches, and their validation into
- * the resolved form the producer uses.
+ * the resolved form the producer uses. What each option takes and its default come
+ * from the table in `option_specs.ts`; the `@default` of each field below is checked
+ * against it by `tests/producer/options_test.ts`.
  *
  * @module
  */
 
-import { SASL_MECHANISMS, type SaslOptions } from "../net/sasl.ts";
+import type { SaslOptions } from "../net/sasl.ts";
 import type { ConnectFunction, TlsOptions } from "../net/transport.ts";
-import { CompressionId, hasCompressionCodec } from "../record/compression.ts";
-import type { PartitionerFunction } from "../partition/partitioner.ts";
+import { CompressionId, type CompressionName, hasCompressionCodec } from "../record/compression.ts";
+import type { PartitionerOption } from "../partition/partitioner.ts";
 import type { Serializer } from "./serializer.ts";
-import { topicNameProblem } from "./topic_name.ts";
+import { checkOption, describeValue } from "./check_option.ts";
+import { IDEMPOTENT_MAX_IN_FLIGHT, OPTION_SPECS, type ProducerOptionName } from "./option_specs.ts";
+
+export { describeValue, parseAddress } from "./check_option.ts";
 
 /**
  * The compression types: `gzip` and `zstd` from the runtime, `snappy` and `lz4` in
  * TypeScript (framed as Java's client frames them).
  */
-export type CompressionType = "none" | "gzip" | "snappy" | "lz4" | "zstd";
+export type CompressionType = CompressionName;
 
-/** How the partition of a record without an explicit partition is chosen. */
-export type PartitionerChoice =
-  | "default"
-  | "murmur2"
-  | "sticky"
-  | "round-robin"
-  | PartitionerFunction;
+/**
+ * How the partition of a record without an explicit partition is chosen: a built-in
+ * strategy's name (see {@link ProducerOptions.partitioner}) or a
+ * {@link PartitionerFunction}.
+ */
+export type PartitionerChoice = PartitionerOption;
 
 /**
  * Options of {@link createProducer} and {@link kafkaSink}.
@@ -170,9 +174,15 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    * @default {60000}
    */
   transactionTimeoutMs?: number;
-  /** Serializes keys; by default keys are `string` (UTF-8), `Uint8Array` or `null`. */
+  /**
+   * Serializes keys; by default keys are `string` (UTF-8), `Uint8Array` or `null`.
+   * Java: `key.serializer`.
+   */
   keySerializer?: Serializer<K>;
-  /** Serializes values; by default values are `string` (UTF-8), `Uint8Array` or `null`. */
+  /**
+   * Serializes values; by default values are `string` (UTF-8), `Uint8Array` or `null`.
+   * Java: `value.serializer`.
+   */
   valueSerializer?: Serializer<V>;
   /** Opens sockets; replaces the runtime's own (for example to map advertised addresses). */
   connect?: ConnectFunction;
@@ -189,8 +199,6 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    * with a user and password. Java: `security.protocol` `SASL_PLAINTEXT` or `SASL_SSL`,
    * `sasl.mechanism`, and the credentials of `sasl.jaas.config`. Send it over TLS
    * unless the network is trusted: PLAIN sends the password as it is.
-   *
-   * @default {undefined}
    */
   sasl?: SaslOptions;
 }
@@ -242,65 +250,18 @@ export interface ResolvedProducerOptions<K, V> {
 }
 
 const WHAT = "Cannot create producer";
-/** The largest value of an int32 field on the wire. */
-const INT32_MAX = 2 ** 31 - 1;
-
-/** A value as an error message shows it: strings quoted, so `"1"` does not read as `1`. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return String(value);
-}
-
-function integer(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(
-      `${WHAT} as ${name} must be an integer: current value is ${describeValue(value)}`,
-    );
-  }
-  if (value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
-    throw new RangeError(`${WHAT} as ${name} must be ${range}: current value is ${value}`);
-  }
-  return value;
-}
 
 /**
- * A duration in ms: a non-negative integer, or `Infinity` for no limit. Delays past
- * what runtime timers hold (2^31 - 1 ms) are waited out in steps, never cut short.
+ * The options as each spec's check left them (defaults applied, `bootstrap` parsed),
+ * before the rules that join several options.
  */
-function duration(name: string, value: unknown, fallback: number, min: number): number {
-  return value === Infinity ? Infinity : integer(name, value, fallback, min);
-}
+type CheckedOptions<K, V> =
+  & Omit<ResolvedProducerOptions<K, V>, "acks">
+  & { acks: ResolvedProducerOptions<K, V>["acks"] | "all" };
 
 /**
- * Parses a `host:port` address (`[v6]:port` for IPv6).
- *
- * @param address The address.
- * @returns Host and port.
- */
-export function parseAddress(address: string): { host: string; port: number } {
-  const match = /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})\s*$/.exec(address);
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port < 1 || port > 65535) {
-    throw new TypeError(
-      `${WHAT} as a bootstrap address must be host:port: current value is "${address}"`,
-    );
-  }
-  return { host: (match[1] ?? match[2])!, port };
-}
-
-/**
- * Validates options and applies defaults.
+ * Validates options and applies defaults, each option as its spec in
+ * `OPTION_SPECS` says, then the rules that join several options.
  *
  * @param options What the user passed.
  * @returns The resolved options.
@@ -314,195 +275,46 @@ export function resolveProducerOptions<K, V>(
       `${WHAT} as options must be an object: current value is ${describeValue(options)}`,
     );
   }
-  const list = typeof options.bootstrap === "string"
-    ? options.bootstrap.split(",")
-    : options.bootstrap;
-  if (
-    !Array.isArray(list) || list.length === 0 ||
-    list.every((a) => typeof a === "string" && a.trim() === "")
-  ) {
-    throw new TypeError(
-      `${WHAT} as bootstrap must list at least one host:port: current value is ${
-        JSON.stringify(options.bootstrap)
-      }`,
-    );
+  const given = options as Readonly<Record<ProducerOptionName, unknown>>;
+  const checked: Partial<Record<ProducerOptionName, unknown>> = {};
+  for (const name of Object.keys(OPTION_SPECS) as ProducerOptionName[]) {
+    checked[name] = checkOption(name, OPTION_SPECS[name], given[name]);
   }
-  const bootstrap = list.filter((a) => String(a).trim() !== "").map((a) => parseAddress(String(a)));
-  const acksOption = options.acks ?? "all";
-  if (acksOption !== "all" && acksOption !== -1 && acksOption !== 0 && acksOption !== 1) {
+  // Each kind's check returns its option's resolved type (see checkOption).
+  const v = checked as CheckedOptions<K, V>;
+  if (v.compression !== "none" && !hasCompressionCodec(CompressionId[v.compression])) {
     throw new RangeError(
-      `${WHAT} as acks must be -1, 0, 1 or "all": current value is ${describeValue(acksOption)}`,
+      `${WHAT} as compression ${v.compression} has no codec in this runtime: register one with registerCompressionCodec() from @webstream/kafka/protocol`,
     );
   }
-  const acks = acksOption === "all" ? -1 : acksOption;
-  if (options.topic !== undefined) {
-    const problem = topicNameProblem(options.topic);
-    if (problem !== null) {
-      throw new TypeError(
-        `${WHAT} as topic must be a valid topic name (${problem}): current value is ${
-          describeValue(options.topic)
-        }`,
-      );
-    }
-  }
-  const compression = options.compression ?? "none";
-  if (!["none", "gzip", "snappy", "lz4", "zstd"].includes(compression)) {
-    throw new RangeError(
-      `${WHAT} as compression must be "none", "gzip", "snappy", "lz4" or "zstd": current value is ${
-        describeValue(compression)
-      }`,
-    );
-  }
-  if (compression !== "none" && !hasCompressionCodec(CompressionId[compression])) {
-    throw new RangeError(
-      `${WHAT} as compression ${compression} has no codec in this runtime: register one with registerCompressionCodec() from @webstream/kafka/protocol`,
-    );
-  }
-  const partitioner = options.partitioner ?? "default";
-  if (
-    typeof partitioner !== "function" &&
-    !["default", "murmur2", "sticky", "round-robin"].includes(partitioner)
-  ) {
-    throw new RangeError(
-      `${WHAT} as partitioner must be "default", "murmur2", "sticky", "round-robin" or a function: current value is ${
-        describeValue(partitioner)
-      }`,
-    );
-  }
-  if (options.idempotent !== undefined && typeof options.idempotent !== "boolean") {
-    throw new TypeError(
-      `${WHAT} as idempotent must be a boolean: current value is ${
-        describeValue(options.idempotent)
-      }`,
-    );
-  }
+  const acks = v.acks === "all" ? -1 : v.acks;
   // As Java since 3.2: idempotence is on unless turned off, or unless acks or
   // maxInFlight (not idempotence itself) were set to values it cannot work with.
-  const idempotentFits = acks === -1 && (options.maxInFlight ?? 5) <= 5;
+  const idempotentFits = acks === -1 && v.maxInFlight <= IDEMPOTENT_MAX_IN_FLIGHT;
   if (options.idempotent === true && !idempotentFits) {
     throw new RangeError(
-      `${WHAT} as idempotent requires acks "all" and maxInFlight at most 5: current values are acks ${
-        describeValue(acksOption)
-      }, maxInFlight ${describeValue(options.maxInFlight ?? 5)}`,
+      `${WHAT} as idempotent requires acks "all" and maxInFlight at most ${IDEMPOTENT_MAX_IN_FLIGHT}: current values are acks ${
+        describeValue(v.acks)
+      }, maxInFlight ${v.maxInFlight}`,
     );
   }
-  const idempotent = options.idempotent ?? idempotentFits;
-  const transactionalId = options.transactionalId;
-  if (transactionalId !== undefined) {
-    if (typeof transactionalId !== "string" || transactionalId === "") {
-      throw new TypeError(
-        `${WHAT} as transactionalId must be a non-empty string: current value is ${
-          describeValue(transactionalId)
-        }`,
-      );
-    }
-    if (!idempotent) {
-      throw new RangeError(
-        `${WHAT} as transactionalId requires idempotence (acks "all", maxInFlight at most 5, idempotent not false)`,
-      );
-    }
-  }
-  for (const name of ["keySerializer", "valueSerializer", "connect"] as const) {
-    const value = options[name];
-    if (value !== undefined && typeof value !== "function") {
-      throw new TypeError(
-        `${WHAT} as ${name} must be a function: current value is ${describeValue(value)}`,
-      );
-    }
-  }
-  const resolved: ResolvedProducerOptions<K, V> = {
-    bootstrap,
-    topic: options.topic,
-    clientId: options.clientId ?? "webstream-kafka",
-    acks,
-    lingerMs: duration("lingerMs", options.lingerMs, 5, 0),
-    batchBytes: integer("batchBytes", options.batchBytes, 262144, 1),
-    bufferBytes: integer("bufferBytes", options.bufferBytes, 32 * 1024 * 1024, 1),
-    maxBlockMs: duration("maxBlockMs", options.maxBlockMs, 60000, 0),
-    maxRequestBytes: integer("maxRequestBytes", options.maxRequestBytes, 1048576, 1),
-    maxInFlight: integer("maxInFlight", options.maxInFlight, 5, 1),
-    requestTimeoutMs: duration("requestTimeoutMs", options.requestTimeoutMs, 30000, 1),
-    deliveryTimeoutMs: duration("deliveryTimeoutMs", options.deliveryTimeoutMs, 120000, 1),
-    retryBackoffMs: integer("retryBackoffMs", options.retryBackoffMs, 100, 0),
-    retryBackoffMaxMs: integer("retryBackoffMaxMs", options.retryBackoffMaxMs, 1000, 0),
-    metadataMaxAgeMs: duration("metadataMaxAgeMs", options.metadataMaxAgeMs, 300000, 0),
-    connectTimeoutMs: duration("connectTimeoutMs", options.connectTimeoutMs, 10000, 1),
-    compression,
-    partitioner,
-    idempotent,
-    transactionalId,
-    transactionTimeoutMs: integer(
-      "transactionTimeoutMs",
-      options.transactionTimeoutMs,
-      60000,
-      1,
-      INT32_MAX,
-    ),
-    keySerializer: options.keySerializer,
-    valueSerializer: options.valueSerializer,
-    connect: options.connect,
-    tls: checkTls(options.tls),
-    sasl: checkSasl(options.sasl),
-  };
-  if (typeof resolved.clientId !== "string") {
-    throw new TypeError(
-      `${WHAT} as clientId must be a string: current value is ${describeValue(resolved.clientId)}`,
+  const idempotent = options.idempotent ?? (v.idempotent && idempotentFits);
+  if (v.transactionalId !== undefined && !idempotent) {
+    throw new RangeError(
+      `${WHAT} as transactionalId requires idempotence (acks "all", maxInFlight at most ${IDEMPOTENT_MAX_IN_FLIGHT}, idempotent not false)`,
     );
   }
-  if (resolved.deliveryTimeoutMs < resolved.lingerMs + resolved.requestTimeoutMs) {
+  if (v.deliveryTimeoutMs < v.lingerMs + v.requestTimeoutMs) {
     throw new RangeError(
       `${WHAT} as deliveryTimeoutMs must be at least lingerMs + requestTimeoutMs (${
-        resolved.lingerMs + resolved.requestTimeoutMs
-      }), as in Java: current value is ${resolved.deliveryTimeoutMs}`,
+        v.lingerMs + v.requestTimeoutMs
+      }), as in Java: current value is ${v.deliveryTimeoutMs}`,
     );
   }
-  if (resolved.retryBackoffMaxMs < resolved.retryBackoffMs) {
-    resolved.retryBackoffMaxMs = resolved.retryBackoffMs;
-  }
-  return resolved;
-}
-
-function checkTls(tls: unknown): boolean | TlsOptions | undefined {
-  if (tls === undefined || typeof tls === "boolean") return tls;
-  if (typeof tls !== "object" || tls === null) {
-    throw new TypeError(
-      `${WHAT} as tls must be a boolean or an object: current value is ${describeValue(tls)}`,
-    );
-  }
-  const { caCerts, serverName } = tls as TlsOptions;
-  if (
-    caCerts !== undefined &&
-    !(Array.isArray(caCerts) && caCerts.every((cert) => typeof cert === "string"))
-  ) {
-    throw new TypeError(`${WHAT} as tls.caCerts must be an array of PEM strings`);
-  }
-  if (serverName !== undefined && typeof serverName !== "string") {
-    throw new TypeError(
-      `${WHAT} as tls.serverName must be a string: current value is ${describeValue(serverName)}`,
-    );
-  }
-  return tls as TlsOptions;
-}
-
-function checkSasl(sasl: unknown): SaslOptions | undefined {
-  if (sasl === undefined) return undefined;
-  if (typeof sasl !== "object" || sasl === null) {
-    throw new TypeError(
-      `${WHAT} as sasl must be an object: current value is ${describeValue(sasl)}`,
-    );
-  }
-  const { mechanism, username, password } = sasl as SaslOptions;
-  if (!SASL_MECHANISMS.includes(mechanism)) {
-    throw new RangeError(
-      `${WHAT} as sasl.mechanism must be ${
-        SASL_MECHANISMS.map((m) => `"${m}"`).join(", ")
-      }: current value is ${describeValue(mechanism)}`,
-    );
-  }
-  for (const [name, value] of [["username", username], ["password", password]] as const) {
-    if (typeof value !== "string" || value === "") {
-      throw new TypeError(`${WHAT} as sasl.${name} must be a non-empty string`);
-    }
-  }
-  return { mechanism, username, password };
+  return {
+    ...v,
+    acks,
+    idempotent,
+    retryBackoffMaxMs: Math.max(v.retryBackoffMaxMs, v.retryBackoffMs),
+  };
 }

@@ -25,6 +25,14 @@ export const CompressionId = {
 /** The names of the compression types Kafka knows. */
 export type CompressionName = keyof typeof CompressionId;
 
+/**
+ * The names of the compression types in id order, from {@link CompressionId}: the one
+ * list that the producer's option check and its documentation use.
+ */
+export const COMPRESSION_NAMES: readonly CompressionName[] = Object.freeze(
+  Object.keys(CompressionId) as CompressionName[],
+);
+
 /** A compression codec for the records section of a batch. */
 export interface CompressionCodec {
   /** The id in the batch attributes (1 gzip, 2 snappy, 3 lz4, 4 zstd). */
