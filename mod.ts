@@ -50,4 +50,10 @@ export type {
   Transport,
 } from "./src/net/transport.ts";
 export { defaultConnect } from "./src/net/default_connect.ts";
-export type { SaslMechanism, SaslOptions } from "./src/net/sasl.ts";
+export type {
+  PasswordMechanism,
+  PasswordSaslOptions,
+  SaslMechanism,
+  SaslOptions,
+} from "./src/net/sasl.ts";
+export type { OauthBearerSaslOptions, OauthBearerToken } from "./src/net/oauthbearer.ts";

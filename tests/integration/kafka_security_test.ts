@@ -24,9 +24,9 @@ import {
   defaultConnect,
   kafkaSink,
   partitionForKey,
+  type PasswordMechanism,
   type ProducerOptions,
   type ProducerRecord,
-  type SaslMechanism,
 } from "../../mod.ts";
 import { kafkaReady } from "./kafka_setup.ts";
 
@@ -67,7 +67,7 @@ describe("kafka security", () => {
     available = await kafkaReady();
   });
 
-  for (const mechanism of ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as SaslMechanism[]) {
+  for (const mechanism of ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] as PasswordMechanism[]) {
     test(`SASL ${mechanism}: every record lands once, on Java's partition`, {
       timeout: 120_000,
     }, async (t) => {
@@ -79,7 +79,7 @@ describe("kafka security", () => {
     });
   }
 
-  for (const mechanism of ["PLAIN", "SCRAM-SHA-512"] as SaslMechanism[]) {
+  for (const mechanism of ["PLAIN", "SCRAM-SHA-512"] as PasswordMechanism[]) {
     test(`SASL ${mechanism} with a wrong password fails at once, saying so`, {
       timeout: 60_000,
     }, async (t) => {
