@@ -6,7 +6,9 @@
  * @module
  */
 
-import { SASL_MECHANISMS, type SaslOptions } from "../net/sasl.ts";
+import { checkSasl, checkTls } from "../net/check_security.ts";
+import { fitToEventHubs } from "../net/event_hubs.ts";
+import type { SaslOptions } from "../net/sasl.ts";
 import type { ConnectFunction, TlsOptions } from "../net/transport.ts";
 import { CompressionId, hasCompressionCodec } from "../record/compression.ts";
 import type { PartitionerFunction } from "../partition/partitioner.ts";
@@ -178,17 +180,20 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
   connect?: ConnectFunction;
   /**
    * TLS to every broker: `true` trusts the runtime's root certificates; an object adds
-   * PEM certificates (`caCerts`) or names the broker's certificate (`serverName`).
-   * Java: `security.protocol` `SSL` or `SASL_SSL`, `ssl.truststore.*`.
+   * PEM certificates (`caCerts`), names the broker's certificate (`serverName`), or
+   * gives a client certificate and key (`cert`, `key`) for mutual TLS.
+   * Java: `security.protocol` `SSL` or `SASL_SSL`, `ssl.truststore.*`, `ssl.keystore.*`.
    *
    * @default {false}
    */
   tls?: boolean | TlsOptions;
   /**
    * SASL authentication on every connection: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
-   * with a user and password. Java: `security.protocol` `SASL_PLAINTEXT` or `SASL_SSL`,
-   * `sasl.mechanism`, and the credentials of `sasl.jaas.config`. Send it over TLS
-   * unless the network is trusted: PLAIN sends the password as it is.
+   * with a user and password, or OAUTHBEARER with a token provider (see also
+   * `awsMskIamSasl`). Sessions the broker limits (`connections.max.reauth.ms`) are
+   * re-authenticated in place before they end (KIP-368). Java: `security.protocol`
+   * `SASL_PLAINTEXT` or `SASL_SSL`, `sasl.mechanism`, and `sasl.jaas.config`. Send it
+   * over TLS unless the network is trusted: PLAIN sends the password as it is.
    *
    * @default {undefined}
    */
@@ -441,9 +446,10 @@ export function resolveProducerOptions<K, V>(
     keySerializer: options.keySerializer,
     valueSerializer: options.valueSerializer,
     connect: options.connect,
-    tls: checkTls(options.tls),
-    sasl: checkSasl(options.sasl),
+    tls: checkTls(options.tls, WHAT),
+    sasl: checkSasl(options.sasl, WHAT),
   };
+  fitToEventHubs(resolved, options);
   if (typeof resolved.clientId !== "string") {
     throw new TypeError(
       `${WHAT} as clientId must be a string: current value is ${describeValue(resolved.clientId)}`,
@@ -460,49 +466,4 @@ export function resolveProducerOptions<K, V>(
     resolved.retryBackoffMaxMs = resolved.retryBackoffMs;
   }
   return resolved;
-}
-
-function checkTls(tls: unknown): boolean | TlsOptions | undefined {
-  if (tls === undefined || typeof tls === "boolean") return tls;
-  if (typeof tls !== "object" || tls === null) {
-    throw new TypeError(
-      `${WHAT} as tls must be a boolean or an object: current value is ${describeValue(tls)}`,
-    );
-  }
-  const { caCerts, serverName } = tls as TlsOptions;
-  if (
-    caCerts !== undefined &&
-    !(Array.isArray(caCerts) && caCerts.every((cert) => typeof cert === "string"))
-  ) {
-    throw new TypeError(`${WHAT} as tls.caCerts must be an array of PEM strings`);
-  }
-  if (serverName !== undefined && typeof serverName !== "string") {
-    throw new TypeError(
-      `${WHAT} as tls.serverName must be a string: current value is ${describeValue(serverName)}`,
-    );
-  }
-  return tls as TlsOptions;
-}
-
-function checkSasl(sasl: unknown): SaslOptions | undefined {
-  if (sasl === undefined) return undefined;
-  if (typeof sasl !== "object" || sasl === null) {
-    throw new TypeError(
-      `${WHAT} as sasl must be an object: current value is ${describeValue(sasl)}`,
-    );
-  }
-  const { mechanism, username, password } = sasl as SaslOptions;
-  if (!SASL_MECHANISMS.includes(mechanism)) {
-    throw new RangeError(
-      `${WHAT} as sasl.mechanism must be ${
-        SASL_MECHANISMS.map((m) => `"${m}"`).join(", ")
-      }: current value is ${describeValue(mechanism)}`,
-    );
-  }
-  for (const [name, value] of [["username", username], ["password", password]] as const) {
-    if (typeof value !== "string" || value === "") {
-      throw new TypeError(`${WHAT} as sasl.${name} must be a non-empty string`);
-    }
-  }
-  return { mechanism, username, password };
 }
