@@ -57,3 +57,10 @@ export type {
   SaslOptions,
 } from "./src/net/sasl.ts";
 export type { OauthBearerSaslOptions, OauthBearerToken } from "./src/net/oauthbearer.ts";
+export {
+  type AwsCredentials,
+  awsMskIamSasl,
+  type AwsMskIamSaslOptions,
+  mskIamToken,
+  type MskIamTokenOptions,
+} from "./src/net/msk_iam.ts";
