@@ -21,7 +21,7 @@ const BAD_PEM =
   /ERR_OSSL_PEM|PEM routines|NO_START_LINE|ERR_OSSL_UNSUPPORTED|DECODER routines|invalid (?:private )?key|No certificates? found|invalid certificate|failed to parse/i;
 
 /** A TLS context that could not be built from the certificate and key. */
-const UNUSABLE = /ERR_SSL_UNSUPPORTED_PROTOCOL|^unsupported protocol$/i;
+const UNUSABLE = /ERR_SSL_UNSUPPORTED_PROTOCOL|(?:^|\s)unsupported protocol$/i;
 
 /** What went wrong, in words, and whether the broker or the client decided. */
 export interface TlsFailure {
