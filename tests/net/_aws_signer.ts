@@ -72,8 +72,7 @@ export function loadAwsSigner():
     const RealDate = globalThis.Date;
     class FixedDate extends RealDate {
       constructor(...args: unknown[]) {
-        if (args.length === 0) super(nowMs);
-        else super(...(args as [string]));
+        super(...(args.length === 0 ? [nowMs] : args as [string]));
       }
       static override now(): number {
         return nowMs;

@@ -153,9 +153,9 @@ test("awsMskIamSasl() is OAUTHBEARER and calls a credentials function for every 
   let calls = 0;
   const sasl = awsMskIamSasl({
     region: "us-east-1",
-    credentials: async () => {
+    credentials: () => {
       calls++;
-      return { accessKeyId: `AKID${calls}`, secretAccessKey: "secret" };
+      return Promise.resolve({ accessKeyId: `AKID${calls}`, secretAccessKey: "secret" });
     },
   });
   assert.equal(sasl.mechanism, "OAUTHBEARER");
