@@ -72,7 +72,7 @@ export function loadAwsSigner():
     const RealDate = globalThis.Date;
     class FixedDate extends RealDate {
       constructor(...args: unknown[]) {
-        super(...(args.length === 0 ? [nowMs] : args as [string]));
+        super(...((args.length === 0 ? [nowMs] : args) as [number]));
       }
       static override now(): number {
         return nowMs;
