@@ -50,4 +50,17 @@ export type {
   Transport,
 } from "./src/net/transport.ts";
 export { defaultConnect } from "./src/net/default_connect.ts";
-export type { SaslMechanism, SaslOptions } from "./src/net/sasl.ts";
+export type {
+  PasswordMechanism,
+  PasswordSaslOptions,
+  SaslMechanism,
+  SaslOptions,
+} from "./src/net/sasl.ts";
+export type { OauthBearerSaslOptions, OauthBearerToken } from "./src/net/oauthbearer.ts";
+export {
+  type AwsCredentials,
+  awsMskIamSasl,
+  type AwsMskIamSaslOptions,
+  mskIamToken,
+  type MskIamTokenOptions,
+} from "./src/net/msk_iam.ts";

@@ -392,3 +392,52 @@ export class TopicNotFoundError extends KafkaError {
     });
   }
 }
+
+/** Options of {@link KafkaAuthenticationError}. */
+export interface KafkaAuthenticationErrorOptions extends ErrorOptions {
+  /** The broker's address, as `host:port`. */
+  address?: string;
+  /** What authenticated: `"TLS"` or the SASL mechanism. */
+  mechanism: string;
+}
+
+/**
+ * Authentication failed where no broker error code says so: the TLS handshake (the
+ * broker refused the client certificate or asked for one that was not given, or the
+ * broker's certificate is not trusted), or the client's half of SASL (the OAUTHBEARER
+ * token provider failed or returned an unusable token). Like a SASL_AUTHENTICATION_FAILED
+ * {@link KafkaError}, it is not retriable: the producer fails at once rather than waiting
+ * out its timeouts. Java's `SslAuthenticationException` and `SaslAuthenticationException`.
+ *
+ * @example Telling a refused client certificate apart
+ * ```ts
+ * import { KafkaAuthenticationError } from "@webstream/kafka";
+ *
+ * const error = new KafkaAuthenticationError(
+ *   "Cannot authenticate with TLS to broker at 127.0.0.1:9093 as it refused the client certificate",
+ *   { address: "127.0.0.1:9093", mechanism: "TLS" },
+ * );
+ * console.log(error.mechanism, error.retriable); // "TLS" false
+ * ```
+ */
+export class KafkaAuthenticationError extends Error {
+  /** Always false: the same credentials fail again. */
+  readonly retriable: boolean = false;
+  /** The broker's address, as `host:port`, if known. */
+  readonly address: string | undefined;
+  /** What authenticated: `"TLS"` or the SASL mechanism. */
+  readonly mechanism: string;
+
+  /**
+   * Builds the error.
+   *
+   * @param message What failed and why, naming the broker; never a secret.
+   * @param options The broker's address, the mechanism and the cause.
+   */
+  constructor(message: string, options: KafkaAuthenticationErrorOptions) {
+    super(message, options);
+    this.name = "KafkaAuthenticationError";
+    this.address = options.address;
+    this.mechanism = options.mechanism;
+  }
+}

@@ -55,4 +55,5 @@ export * from "./protocol/add_partitions_to_txn.ts";
 export * from "./protocol/end_txn.ts";
 export * from "./protocol/sasl_handshake.ts";
 export * from "./protocol/sasl_authenticate.ts";
+export * from "./protocol/sasl_oauthbearer.ts";
 export * from "./protocol/versions.ts";

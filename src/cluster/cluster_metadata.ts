@@ -9,6 +9,7 @@
  */
 
 import {
+  KafkaAuthenticationError,
   KafkaClosedError,
   KafkaConnectionError,
   KafkaError,
@@ -164,6 +165,7 @@ export class ClusterMetadata {
       const last = this.#lastError;
       // Bad credentials or a broker too old will not get better by waiting: fail now, as Java does.
       if (last instanceof KafkaError && isSaslErrorCode(last.code)) throw last;
+      if (last instanceof KafkaAuthenticationError) throw last;
       if (last instanceof KafkaUnsupportedVersionError) throw last;
       if (this.#closed) throw new KafkaClosedError("Cannot get metadata as the producer is closed");
       if (timedOut || clock.now() >= deadline) return undefined;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { KafkaConnectionError, KafkaError } from "../errors.ts";
+import { KafkaAuthenticationError, KafkaConnectionError, KafkaError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import {
   apiVersionsApi,
@@ -20,10 +20,18 @@ import { negotiateVersion, requireVersion } from "../protocol/versions.ts";
 import { produceApi } from "../protocol/produce.ts";
 import type { BrokerInfo } from "../cluster/metadata_snapshot.ts";
 import { connectBroker, formatAddress } from "./connect_broker.ts";
-import type { Connection } from "./connection.ts";
+import type { Connection, Timers } from "./connection.ts";
+import { eventHubsRequestLimit } from "./event_hubs.ts";
+import { keepAuthenticated } from "./reauthentication.ts";
 import { authenticate, isAuthenticationError, type SaslOptions } from "./sasl.ts";
+import { tlsFailure } from "./tls_failure.ts";
 import type { ConnectFunction, TlsOptions } from "./transport.ts";
 import { backoffMs } from "../timers.ts";
+
+const globalTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /** The ApiVersions version asked first. */
 const FIRST_API_VERSIONS_VERSION = 3;
@@ -64,10 +72,15 @@ export interface BrokerPoolOptions {
   reconnectBackoffMs: number;
   /** Longest reconnect backoff (ms). Java: `reconnect.backoff.max.ms`. */
   reconnectBackoffMaxMs: number;
+  /** Where the connections' timers (and re-authentication's) come from; the global ones if absent. */
+  timers?: Timers;
 }
 
 /**
- * Opens a connection and negotiates versions.
+ * Opens a connection, negotiates versions and authenticates with SASL when configured;
+ * a SASL session with a lifetime is then re-authenticated in place before it ends
+ * (KIP-368). A TLS handshake that fails over certificates (either side's) fails with a
+ * {@linkcode KafkaAuthenticationError}, not a retriable connection error.
  *
  * @param host The host.
  * @param port The port.
@@ -84,18 +97,36 @@ export async function openBrokerSession(
   signal?: AbortSignal,
 ): Promise<BrokerSession> {
   const address = formatAddress(host, port);
-  const connection = await connectBroker({
-    ...(signal === undefined ? {} : { signal }),
-    host,
-    port,
-    address,
-    clientId: options.clientId,
-    connectTimeoutMs: options.connectTimeoutMs,
-    requestTimeoutMs: options.requestTimeoutMs,
-    maxInFlight: options.maxInFlight,
-    ...(options.connect === undefined ? {} : { connect: options.connect }),
-    ...(options.tls ? { tls: options.tls } : {}),
-  });
+  const requestLimit = eventHubsRequestLimit(host);
+  const tls = options.tls;
+  const tlsRefused = (error: unknown): unknown => {
+    if (!tls || error instanceof KafkaError) return error;
+    const failure = tlsFailure(error, typeof tls === "object" && tls.cert !== undefined);
+    if (failure === undefined) return error;
+    return new KafkaAuthenticationError(
+      `Cannot authenticate with TLS to broker at ${address} as ${failure.reason}`,
+      { address, mechanism: "TLS", cause: error },
+    );
+  };
+  let connection: Connection;
+  try {
+    connection = await connectBroker({
+      ...(signal === undefined ? {} : { signal }),
+      host,
+      port,
+      address,
+      clientId: options.clientId,
+      connectTimeoutMs: options.connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
+      maxInFlight: options.maxInFlight,
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(requestLimit === undefined ? {} : { requestLimit }),
+      ...(options.connect === undefined ? {} : { connect: options.connect }),
+      ...(tls ? { tls } : {}),
+    });
+  } catch (error) {
+    throw tlsRefused(error);
+  }
   // Closing the connection fails whatever request the session is waiting on.
   const abandon = (): void => connection.close();
   signal?.addEventListener("abort", abandon, { once: true });
@@ -129,12 +160,18 @@ export async function openBrokerSession(
       requireVersion(produceApi, response.apiKeys, { host, port, nodeId }),
     );
     if (options.sasl !== undefined) {
-      await authenticate(connection, versions, options.sasl, address);
+      const sasl = options.sasl;
+      const lifetimeMs = await authenticate(connection, versions, sasl, address);
+      keepAuthenticated(connection, lifetimeMs, {
+        versions,
+        sasl,
+        timers: options.timers ?? globalTimers,
+      });
     }
     return { nodeId, address, connection, versions };
   } catch (error) {
     connection.close();
-    throw error;
+    throw tlsRefused(error);
   } finally {
     signal?.removeEventListener("abort", abandon);
   }

@@ -34,7 +34,7 @@ interface BunSocketHandler {
 interface BunConnectOptions {
   hostname: string;
   port: number;
-  tls?: boolean | { ca?: string[]; serverName?: string };
+  tls?: boolean | { ca?: string[]; serverName?: string; cert?: string; key?: string };
   socket: BunSocketHandler;
 }
 
@@ -166,7 +166,8 @@ function safely(action: () => void): void {
 /**
  * Opens a TCP (or TLS) connection with `Bun.connect`, with `TCP_NODELAY` set. Its
  * `write()` loops over partial writes, waiting for the socket's `drain` between them.
- * Extra CA certificates are trusted in addition to the defaults.
+ * Extra CA certificates are trusted in addition to the defaults; a client certificate is
+ * sent when the broker asks for one.
  *
  * @param options The broker's host and port, TLS settings and an abort signal.
  * @returns The connected transport.
@@ -192,14 +193,23 @@ export async function connectBun(options: ConnectOptions): Promise<Transport> {
     tlsOption = {
       ...(tls.caCerts === undefined ? {} : { ca: [...rootCertificates, ...tls.caCerts] }),
       ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
+      ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+      ...(tls.key === undefined ? {} : { key: tls.key }),
     };
   }
-  const connecting = bun.connect({
-    hostname: host,
-    port,
-    ...(tlsOption === undefined ? {} : { tls: tlsOption }),
-    socket: transport.handler,
-  });
+  let connecting: Promise<BunSocket>;
+  try {
+    connecting = bun.connect({
+      hostname: host,
+      port,
+      ...(tlsOption === undefined ? {} : { tls: tlsOption }),
+      socket: transport.handler,
+    });
+  } catch (error) {
+    // A key that does not match its certificate, or PEM that does not parse, throws here.
+    transport.close();
+    throw error;
+  }
   // Bun.connect takes no signal: on abort, reject now and drop the socket if it comes.
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {

@@ -104,6 +104,50 @@ export interface ConnectionOptions {
    * @default {the global setTimeout and clearTimeout}
    */
   timers?: Timers;
+  /**
+   * The size a request frame (its size prefix included) must stay under, for brokers
+   * that close the connection over larger ones rather than answer with an error (Azure
+   * Event Hubs). A request that encodes to `bytes` or more fails with a `RangeError`
+   * that ends with `why`, and is not sent.
+   *
+   * @default {undefined}
+   */
+  requestLimit?: { bytes: number; why: string };
+}
+
+/**
+ * What SASL needs of a connection: to send a request and read its response. A
+ * {@linkcode Connection} is one; so is the requester {@linkcode Connection.exclusive}
+ * hands its task.
+ *
+ * @example A requester that counts what it sends
+ * ```ts
+ * import type { Requester } from "./connection.ts";
+ *
+ * function counting(inner: Requester): Requester & { sent: number } {
+ *   const wrapper = {
+ *     sent: 0,
+ *     request: <Req, Res>(api: Parameters<Requester["request"]>[0], version: number, body: Req) => {
+ *       wrapper.sent++;
+ *       return inner.request(api, version, body) as Promise<Res>;
+ *     },
+ *   };
+ *   return wrapper as Requester & { sent: number };
+ * }
+ * ```
+ */
+export interface Requester {
+  /**
+   * Sends a request and resolves with its decoded response.
+   *
+   * @typeParam Req The request body.
+   * @typeParam Res The decoded response.
+   * @param api The API descriptor.
+   * @param version The API version.
+   * @param body The request body.
+   * @returns The decoded response.
+   */
+  request<Req, Res>(api: Api<Req, Res>, version: number, body: Req): Promise<Res>;
 }
 
 /** Options of one request. */
@@ -142,6 +186,8 @@ interface Entry {
   readonly timeoutMs: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** Sent by an exclusive task: goes before the requests held back meanwhile. */
+  readonly priority: boolean;
   state: State;
   correlationId: number;
   timer: unknown;
@@ -172,6 +218,7 @@ export class Connection {
   readonly #requestTimeoutMs: number;
   readonly #maxFrameBytes: number;
   readonly #timers: Timers;
+  readonly #requestLimit: { bytes: number; why: string } | undefined;
   readonly #closed: Promise<void>;
 
   #isClosed = false;
@@ -182,6 +229,12 @@ export class Connection {
   readonly #pending: Entry[] = [];
   /** Requests waiting for an in-flight slot, in call order. */
   readonly #waiting: Entry[] = [];
+  /** Requests of the exclusive task waiting for an in-flight slot; they go first. */
+  readonly #priority: Entry[] = [];
+  /** Whether an exclusive task runs: requests of others wait in #waiting meanwhile. */
+  #held = false;
+  /** Settles once the exclusive tasks started so far are done; the next one waits for it. */
+  #exclusiveTail: Promise<void> = Promise.resolve();
   /** Frames encoded and not yet handed to the transport, with their request. */
   readonly #writeQueue: { entry: Entry; bytes: Uint8Array; writer: Writer }[] = [];
   // Request buffers are reused once written (transports are done with a chunk when
@@ -214,6 +267,7 @@ export class Connection {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.#timers = options.timers ?? globalTimers;
+    this.#requestLimit = options.requestLimit;
     if (!Number.isInteger(this.#maxInFlight) || this.#maxInFlight < 1) {
       throw new RangeError(
         `Cannot create connection as maxInFlight must be a positive integer: current value is ${this.#maxInFlight}`,
@@ -339,6 +393,53 @@ export class Connection {
     body: Req,
     options: RequestOptions = {},
   ): Promise<Res | undefined> {
+    return this.#enqueue(api, version, body, options, false);
+  }
+
+  /**
+   * Runs `task` alone on the connection, as KIP-368 re-authentication needs: requests
+   * already sent keep their place (Kafka answers them first), requests made meanwhile
+   * through {@linkcode Connection.request} wait until the task settles, and the task's
+   * own requests, made through the requester it is given, go before them. Tasks run
+   * one at a time, in call order.
+   *
+   * @typeParam T What the task resolves with.
+   * @param task The work, given a requester whose requests jump the queue.
+   * @returns What the task resolves (or rejects) with.
+   *
+   * @example Re-authenticating while producers keep calling request()
+   * ```ts ignore
+   * const lifetime = await connection.exclusive((requester) =>
+   *   authenticate(requester, versions, sasl, connection.address)
+   * );
+   * ```
+   */
+  async exclusive<T>(task: (requester: Requester) => Promise<T>): Promise<T> {
+    const before = this.#exclusiveTail;
+    let done!: () => void;
+    this.#exclusiveTail = new Promise<void>((resolve) => done = resolve);
+    await before;
+    this.#held = true;
+    const requester: Requester = {
+      request: <Req, Res>(api: Api<Req, Res>, version: number, body: Req) =>
+        this.#enqueue(api, version, body, {}, true) as Promise<Res>,
+    };
+    try {
+      return await task(requester);
+    } finally {
+      this.#held = false;
+      done();
+      this.#admit();
+    }
+  }
+
+  #enqueue<Req, Res>(
+    api: Api<Req, Res>,
+    version: number,
+    body: Req,
+    options: RequestOptions,
+    priority: boolean,
+  ): Promise<Res | undefined> {
     if (!Number.isInteger(version) || version < api.minVersion || version > api.maxVersion) {
       return Promise.reject(
         new RangeError(
@@ -369,6 +470,7 @@ export class Connection {
         timeoutMs,
         resolve: resolve as (value: unknown) => void,
         reject,
+        priority,
         state: "waiting",
         correlationId: -1,
         timer: undefined,
@@ -377,7 +479,15 @@ export class Connection {
       if (timeoutMs <= MAX_TIMER_MS) {
         entry.timer = this.#timers.setTimeout(() => this.#onTimeout(entry), timeoutMs);
       }
-      if (this.#inFlight < this.#maxInFlight && this.#waiting.length === 0) {
+      if (priority) {
+        if (this.#inFlight < this.#maxInFlight && this.#priority.length === 0) {
+          this.#send(entry);
+        } else {
+          this.#priority.push(entry);
+        }
+      } else if (
+        this.#inFlight < this.#maxInFlight && this.#waiting.length === 0 && !this.#held
+      ) {
         this.#send(entry);
       } else {
         this.#waiting.push(entry);
@@ -387,7 +497,10 @@ export class Connection {
 
   /**
    * Closes the connection and its socket. Pending and waiting requests fail with a
-   * {@linkcode KafkaConnectionError}. Calling it again does nothing.
+   * {@linkcode KafkaConnectionError}, which carries `cause` and ends with its message
+   * when one is given. Calling it again does nothing.
+   *
+   * @param cause Why the connection is closed, if it is closed over a failure.
    *
    * @example Closing a connection
    * ```ts ignore
@@ -395,13 +508,14 @@ export class Connection {
    * await connection.closed;
    * ```
    */
-  close(): void {
+  close(cause?: Error): void {
+    const detail = cause === undefined ? "" : `: ${cause.message}`;
     this.#shutdown((entry) =>
       new KafkaConnectionError(
         `Cannot complete ${
           describe(entry)
-        } request to broker at ${this.#address}: the connection was closed`,
-        { address: this.#address },
+        } request to broker at ${this.#address}: the connection was closed${detail}`,
+        cause === undefined ? { address: this.#address } : { address: this.#address, cause },
       )
     );
   }
@@ -431,6 +545,20 @@ export class Connection {
       api.encode(w, version, entry.body);
     } catch (error) {
       this.#settle(entry, false, error);
+      return;
+    }
+    const limit = this.#requestLimit;
+    if (limit !== undefined && w.length >= limit.bytes) {
+      if (this.#spareWriters.length < MAX_SPARE_WRITERS) this.#spareWriters.push(w);
+      this.#settle(
+        entry,
+        false,
+        new RangeError(
+          `Cannot send ${
+            describe(entry)
+          } request of ${w.length} bytes to broker at ${this.#address} as ${limit.why}`,
+        ),
+      );
       return;
     }
     w.patchInt32(sizeAt, w.length - 4);
@@ -477,10 +605,10 @@ export class Connection {
     }
   }
 
-  /** Sends waiting requests while in-flight slots are free. */
+  /** Sends waiting requests while in-flight slots are free, the exclusive task's first. */
   #admit(): void {
     while (!this.#isClosed && this.#inFlight < this.#maxInFlight) {
-      const next = this.#waiting.shift();
+      const next = this.#priority.shift() ?? (this.#held ? undefined : this.#waiting.shift());
       if (next === undefined) return;
       this.#send(next);
     }
@@ -492,7 +620,8 @@ export class Connection {
     const where = `broker at ${this.#address} within ${entry.timeoutMs} ms`;
     if (entry.state === "waiting") {
       // Never sent: the connection's request/response pairing is intact.
-      this.#waiting.splice(this.#waiting.indexOf(entry), 1);
+      const queue = entry.priority ? this.#priority : this.#waiting;
+      queue.splice(queue.indexOf(entry), 1);
       this.#settle(
         entry,
         false,
@@ -685,6 +814,7 @@ export class Connection {
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#waiting.length = 0;
+    this.#priority.length = 0;
     this.#pending.length = 0;
     this.#writeQueue.length = 0;
     this.#frame = undefined;

@@ -77,7 +77,8 @@ function safely(action: () => void): void {
 }
 
 /**
- * Opens a TCP (or TLS) connection with Deno's sockets, with `TCP_NODELAY` set.
+ * Opens a TCP (or TLS) connection with Deno's sockets, with `TCP_NODELAY` set. With a
+ * client certificate (`tls.cert`), the connection goes through Deno's `node:tls`.
  *
  * @param options The broker's host and port, TLS settings and an abort signal.
  * @returns The connected transport.
@@ -92,6 +93,13 @@ function safely(action: () => void): void {
  */
 export async function connectDeno(options: ConnectOptions): Promise<Transport> {
   const { host, port, tls, signal } = options;
+  if (typeof tls === "object" && (tls.cert !== undefined || tls.key !== undefined)) {
+    // Deno.startTls takes no client certificate, and Deno.connectTls (which does) can
+    // neither set TCP_NODELAY nor check the certificate against a serverName other
+    // than the host; Deno's node:tls does all three.
+    const { connectNode } = await import("./node_transport.ts");
+    return connectNode(options);
+  }
   const tcp = await Deno.connect(
     signal === undefined ? { hostname: host, port } : { hostname: host, port, signal },
   );

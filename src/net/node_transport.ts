@@ -66,7 +66,8 @@ function safely(action: () => void): void {
 
 /**
  * Opens a TCP (or TLS) connection with `node:net` (or `node:tls`), with
- * `TCP_NODELAY` set. Extra CA certificates are trusted in addition to the defaults.
+ * `TCP_NODELAY` set. Extra CA certificates are trusted in addition to the defaults; a
+ * client certificate is sent when the broker asks for one.
  *
  * @param options The broker's host and port, TLS settings and an abort signal.
  * @returns The connected transport.
@@ -86,13 +87,21 @@ export function connectNode(options: ConnectOptions): Promise<Transport> {
     let socket: net.Socket;
     let connectEvent: string;
     if (tlsOptions) {
-      const { caCerts, serverName } = tlsOptions === true ? {} : tlsOptions;
-      socket = tls.connect({
-        host,
-        port,
-        servername: serverName ?? (net.isIP(host) === 0 ? host : undefined),
-        ...(caCerts === undefined ? {} : { ca: [...tls.rootCertificates, ...caCerts] }),
-      });
+      const { caCerts, serverName, cert, key } = tlsOptions === true ? {} : tlsOptions;
+      try {
+        socket = tls.connect({
+          host,
+          port,
+          servername: serverName ?? (net.isIP(host) === 0 ? host : undefined),
+          ...(caCerts === undefined ? {} : { ca: [...tls.rootCertificates, ...caCerts] }),
+          ...(cert === undefined ? {} : { cert }),
+          ...(key === undefined ? {} : { key }),
+        });
+      } catch (error) {
+        // A key that does not match its certificate, or PEM that does not parse.
+        reject(error);
+        return;
+      }
       connectEvent = "secureConnect";
     } else {
       socket = net.connect({ host, port });

@@ -1,17 +1,22 @@
 /**
- * SASL authentication of a new connection, after ApiVersions and before any other
- * request (KIP-43, KIP-152): SaslHandshake names the mechanism, then SaslAuthenticate
- * carries its tokens. PLAIN takes one round trip, SCRAM-SHA-256/512 two.
+ * SASL authentication of a connection, after ApiVersions and before any other request
+ * (KIP-43, KIP-152), and again before its session expires (KIP-368): SaslHandshake names
+ * the mechanism, then SaslAuthenticate carries its tokens. PLAIN and OAUTHBEARER take
+ * one round trip, SCRAM-SHA-256/512 two.
  *
  * @module
  */
 
-import { KafkaError } from "../errors.ts";
+import { KafkaAuthenticationError, KafkaError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { ErrorCode, isSaslErrorCode } from "../protocol/error_codes.ts";
-import { saslAuthenticateApi } from "../protocol/sasl_authenticate.ts";
+import {
+  saslAuthenticateApi,
+  type SaslAuthenticateResponse,
+} from "../protocol/sasl_authenticate.ts";
 import { saslHandshakeApi } from "../protocol/sasl_handshake.ts";
-import type { Connection } from "./connection.ts";
+import type { Requester } from "./connection.ts";
+import { authenticateOauthBearer, type OauthBearerSaslOptions } from "./oauthbearer.ts";
 import { ScramClient, ScramError, scramText } from "./scram.ts";
 
 /** The SASL mechanisms this client speaks. */
@@ -19,57 +24,79 @@ export const SASL_MECHANISMS: readonly SaslMechanism[] = Object.freeze([
   "PLAIN",
   "SCRAM-SHA-256",
   "SCRAM-SHA-512",
+  "OAUTHBEARER",
 ]);
 
 /** A SASL mechanism: Java's `sasl.mechanism`. */
-export type SaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+export type SaslMechanism = PasswordMechanism | "OAUTHBEARER";
+
+/** The SASL mechanisms that take a user and a password. */
+export type PasswordMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
 /**
- * SASL credentials: Java's `sasl.mechanism` and the user and password of its
+ * SASL with a user and a password: Java's `sasl.mechanism` and the credentials of its
  * `sasl.jaas.config` (PlainLoginModule or ScramLoginModule).
  */
-export interface SaslOptions {
+export interface PasswordSaslOptions {
   /** The mechanism, as the broker's `sasl.enabled.mechanisms` names it. */
-  mechanism: SaslMechanism;
+  mechanism: PasswordMechanism;
   /** The user name. */
   username: string;
-  /** The password. */
+  /** The password; never logged or put in an error. */
   password: string;
 }
+
+/**
+ * SASL credentials: a user and password (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) or a
+ * token provider (OAUTHBEARER).
+ */
+export type SaslOptions = PasswordSaslOptions | OauthBearerSaslOptions;
 
 const encoder = new TextEncoder();
 
 /**
- * Whether an error is a failed SASL authentication: no other broker and no retry
- * will do better with the same credentials.
+ * Whether an error is a failed authentication: no other broker and no retry will do
+ * better with the same credentials.
  *
  * @param error Any error.
  * @returns True for SASL_AUTHENTICATION_FAILED, UNSUPPORTED_SASL_MECHANISM and
- * ILLEGAL_SASL_STATE.
+ * ILLEGAL_SASL_STATE, and for a {@linkcode KafkaAuthenticationError} (TLS, token provider).
  */
-export function isAuthenticationError(error: unknown): error is KafkaError {
-  return error instanceof KafkaError && isSaslErrorCode(error.code);
+export function isAuthenticationError(
+  error: unknown,
+): error is KafkaError | KafkaAuthenticationError {
+  return (error instanceof KafkaError && isSaslErrorCode(error.code)) ||
+    error instanceof KafkaAuthenticationError;
 }
 
 /**
- * Authenticates a new connection with SASL.
+ * Authenticates a connection with SASL: a new one (after ApiVersions), or one whose
+ * session is about to expire (KIP-368; then `connection` is the requester of
+ * {@linkcode Connection.exclusive}, so nothing else is sent meanwhile).
  *
- * @param connection The connection, on which only ApiVersions was sent.
+ * @param connection Where to send the SASL requests.
  * @param versions The versions negotiated with the broker.
  * @param sasl The mechanism and credentials.
  * @param address The broker's address, for error messages.
- * @throws {KafkaError} SASL_AUTHENTICATION_FAILED (bad credentials, or a SCRAM
- * exchange the client cannot trust), UNSUPPORTED_SASL_MECHANISM (naming the ones the
- * listener enables) or ILLEGAL_SASL_STATE (a listener without SASL).
+ * @param now The clock, for token expiry.
+ * @returns The session lifetime the broker grants, in ms: re-authenticate before it
+ * ends; 0 when the broker sets no limit.
+ * @throws {KafkaError} SASL_AUTHENTICATION_FAILED (bad credentials, a refused token, or
+ * a SCRAM exchange the client cannot trust), UNSUPPORTED_SASL_MECHANISM (naming the ones
+ * the listener enables) or ILLEGAL_SASL_STATE (a listener without SASL).
+ * @throws {KafkaAuthenticationError} When the OAUTHBEARER token provider fails.
  */
 export async function authenticate(
-  connection: Connection,
+  connection: Requester,
   versions: ReadonlyMap<number, number>,
   sasl: SaslOptions,
   address: string,
-): Promise<void> {
-  const { mechanism, username } = sasl;
-  const where = `SASL ${mechanism} as ${username} with broker at ${address}`;
+  now: () => number = Date.now,
+): Promise<number> {
+  const { mechanism } = sasl;
+  const where = sasl.mechanism === "OAUTHBEARER"
+    ? `SASL OAUTHBEARER with broker at ${address}`
+    : `SASL ${mechanism} as ${sasl.username} with broker at ${address}`;
   const handshakeVersion = versions.get(ApiKey.SaslHandshake);
   const authenticateVersion = versions.get(ApiKey.SaslAuthenticate);
   if (handshakeVersion === undefined || authenticateVersion === undefined) {
@@ -85,27 +112,33 @@ export async function authenticate(
       message: `${where}: the listener enables ${handshake.mechanisms.join(", ") || "none"}`,
     });
   }
+  const send = (authBytes: Uint8Array): Promise<SaslAuthenticateResponse> =>
+    connection.request(saslAuthenticateApi, authenticateVersion, { authBytes });
+  if (sasl.mechanism === "OAUTHBEARER") {
+    return await authenticateOauthBearer(send, sasl, address, now);
+  }
+  let lifetimeMs = 0;
   const exchange = async (token: string): Promise<string> => {
-    const response = await connection.request(saslAuthenticateApi, authenticateVersion, {
-      authBytes: encoder.encode(token),
-    });
+    const response = await send(encoder.encode(token));
     if (response.errorCode !== 0) {
       throw new KafkaError(response.errorCode, {
         message: `${where}${response.errorMessage ? `: ${response.errorMessage}` : ""}`,
       });
     }
+    lifetimeMs = Number(response.sessionLifetimeMs);
     return scramText(response.authBytes);
   };
-  if (mechanism === "PLAIN") {
+  if (sasl.mechanism === "PLAIN") {
     // authzid (empty), authcid and password, NUL-separated (RFC 4616).
-    await exchange(`\0${username}\0${sasl.password}`);
-    return;
+    await exchange(`\0${sasl.username}\0${sasl.password}`);
+    return lifetimeMs;
   }
   try {
-    const scram = new ScramClient(mechanism, username, sasl.password);
+    const scram = new ScramClient(sasl.mechanism, sasl.username, sasl.password);
     const serverFirst = await exchange(scram.clientFirst());
     const serverFinal = await exchange(await scram.clientFinal(serverFirst));
     scram.verifyServerFinal(serverFinal);
+    return lifetimeMs;
   } catch (error) {
     if (!(error instanceof ScramError)) throw error;
     throw new KafkaError(ErrorCode.SASL_AUTHENTICATION_FAILED, {

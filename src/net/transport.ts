@@ -23,6 +23,21 @@ export interface TlsOptions {
    * @default {the host}
    */
   serverName?: string;
+  /**
+   * The client certificate, PEM (the leaf first, then any intermediates), for brokers
+   * that require one (mutual TLS; Java's `ssl.keystore.*` with `ssl.client.auth`).
+   * Give `key` with it.
+   *
+   * @default {undefined}
+   */
+  cert?: string;
+  /**
+   * The client certificate's private key, PEM and unencrypted (PKCS#8, or PKCS#1 RSA or
+   * SEC1 EC). Never logged or put in an error.
+   *
+   * @default {undefined}
+   */
+  key?: string;
 }
 
 /** Where and how to connect. */

@@ -5,8 +5,7 @@
  * @module
  */
 
-import { SASL_MECHANISMS, type SaslOptions } from "../net/sasl.ts";
-import type { TlsOptions } from "../net/transport.ts";
+import { checkSasl, checkTls } from "../net/check_security.ts";
 import { choiceList, type OptionSpec } from "./option_specs.ts";
 import { topicNameProblem } from "./topic_name.ts";
 
@@ -59,9 +58,9 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): unk
     case "topic":
       return value === undefined ? undefined : checkTopic(value);
     case "tls":
-      return checkTls(value);
+      return checkTls(value, WHAT);
     case "sasl":
-      return checkSasl(value);
+      return checkSasl(value, WHAT);
   }
   if (unset) return spec.default;
   switch (spec.kind) {
@@ -138,49 +137,4 @@ function checkTopic(topic: unknown): string {
     );
   }
   return topic as string;
-}
-
-function checkTls(tls: unknown): boolean | TlsOptions | undefined {
-  if (tls === undefined || typeof tls === "boolean") return tls;
-  if (typeof tls !== "object" || tls === null) {
-    throw new TypeError(
-      `${WHAT} as tls must be a boolean or an object: current value is ${describeValue(tls)}`,
-    );
-  }
-  const { caCerts, serverName } = tls as TlsOptions;
-  if (
-    caCerts !== undefined &&
-    !(Array.isArray(caCerts) && caCerts.every((cert) => typeof cert === "string"))
-  ) {
-    throw new TypeError(`${WHAT} as tls.caCerts must be an array of PEM strings`);
-  }
-  if (serverName !== undefined && typeof serverName !== "string") {
-    throw new TypeError(
-      `${WHAT} as tls.serverName must be a string: current value is ${describeValue(serverName)}`,
-    );
-  }
-  return tls as TlsOptions;
-}
-
-function checkSasl(sasl: unknown): SaslOptions | undefined {
-  if (sasl === undefined) return undefined;
-  if (typeof sasl !== "object" || sasl === null) {
-    throw new TypeError(
-      `${WHAT} as sasl must be an object: current value is ${describeValue(sasl)}`,
-    );
-  }
-  const { mechanism, username, password } = sasl as SaslOptions;
-  if (!SASL_MECHANISMS.includes(mechanism)) {
-    throw new RangeError(
-      `${WHAT} as sasl.mechanism must be ${
-        SASL_MECHANISMS.map((m) => `"${m}"`).join(", ")
-      }: current value is ${describeValue(mechanism)}`,
-    );
-  }
-  for (const [name, value] of [["username", username], ["password", password]] as const) {
-    if (typeof value !== "string" || value === "") {
-      throw new TypeError(`${WHAT} as sasl.${name} must be a non-empty string`);
-    }
-  }
-  return { mechanism, username, password };
 }

@@ -243,21 +243,21 @@ export const OPTION_SPECS: Readonly<Record<ProducerOptionName, OptionSpec>> = Ob
     doc: "opens sockets instead of the runtime, e.g. to map advertised addresses",
   },
   tls: {
-    java: ["security.protocol", "ssl.truststore.*"],
+    java: ["security.protocol", "ssl.truststore.*", "ssl.keystore.*"],
     kind: "tls",
     default: false,
-    range: "`true`, `false` or `{ caCerts?: [pem], serverName? }`",
+    range: "`true`, `false` or `{ caCerts?: [pem], serverName?, cert?: pem, key?: pem }`",
     doc:
-      "TLS to every broker (Java's `SSL`, with `sasl` `SASL_SSL`); `true` trusts the runtime's roots",
+      "TLS to every broker (Java's `SSL`, with `sasl` `SASL_SSL`); `true` trusts the runtime's roots; `cert` and `key` for mutual TLS",
   },
   sasl: {
     java: ["security.protocol", "sasl.mechanism", "sasl.jaas.config"],
     kind: "sasl",
     range: `mechanism ${
       SASL_MECHANISMS.map((m) => `\`"${m}"\``).join(", ")
-    }; non-empty username and password`,
+    }; non-empty username and password, or an OAUTHBEARER \`token\` function`,
     doc:
-      "`{ mechanism, username, password }` on every connection; over TLS unless the network is trusted",
+      '`{ mechanism, username, password }` or `{ mechanism: "OAUTHBEARER", token }` on every connection, re-authenticated in place (KIP-368); over TLS unless the network is trusted',
   },
 });
 

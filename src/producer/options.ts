@@ -8,6 +8,7 @@
  * @module
  */
 
+import { fitToEventHubs } from "../net/event_hubs.ts";
 import type { SaslOptions } from "../net/sasl.ts";
 import type { ConnectFunction, TlsOptions } from "../net/transport.ts";
 import { CompressionId, type CompressionName, hasCompressionCodec } from "../record/compression.ts";
@@ -188,17 +189,20 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
   connect?: ConnectFunction;
   /**
    * TLS to every broker: `true` trusts the runtime's root certificates; an object adds
-   * PEM certificates (`caCerts`) or names the broker's certificate (`serverName`).
-   * Java: `security.protocol` `SSL` or `SASL_SSL`, `ssl.truststore.*`.
+   * PEM certificates (`caCerts`), names the broker's certificate (`serverName`), or
+   * gives a client certificate and key (`cert`, `key`) for mutual TLS.
+   * Java: `security.protocol` `SSL` or `SASL_SSL`, `ssl.truststore.*`, `ssl.keystore.*`.
    *
    * @default {false}
    */
   tls?: boolean | TlsOptions;
   /**
    * SASL authentication on every connection: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
-   * with a user and password. Java: `security.protocol` `SASL_PLAINTEXT` or `SASL_SSL`,
-   * `sasl.mechanism`, and the credentials of `sasl.jaas.config`. Send it over TLS
-   * unless the network is trusted: PLAIN sends the password as it is.
+   * with a user and password, or OAUTHBEARER with a token provider (see also
+   * `awsMskIamSasl`). Sessions the broker limits (`connections.max.reauth.ms`) are
+   * re-authenticated in place before they end (KIP-368). Java: `security.protocol`
+   * `SASL_PLAINTEXT` or `SASL_SSL`, `sasl.mechanism`, and `sasl.jaas.config`. Send it
+   * over TLS unless the network is trusted: PLAIN sends the password as it is.
    */
   sasl?: SaslOptions;
 }
@@ -311,10 +315,13 @@ export function resolveProducerOptions<K, V>(
       }), as in Java: current value is ${v.deliveryTimeoutMs}`,
     );
   }
-  return {
+  const resolved: ResolvedProducerOptions<K, V> = {
     ...v,
     acks,
     idempotent,
     retryBackoffMaxMs: Math.max(v.retryBackoffMaxMs, v.retryBackoffMs),
   };
+  // Azure Event Hubs refuses some codecs and large requests: fitted or refused here.
+  fitToEventHubs(resolved, options);
+  return resolved;
 }

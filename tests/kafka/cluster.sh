@@ -18,11 +18,17 @@ CONTROLLER_PORT_BASE=$((19191 + PORT_OFFSET))  # node N: controller at 127.0.0.1
 SASL_PORT_BASE=$((19291 + PORT_OFFSET))        # node N: SASL_PLAINTEXT at 127.0.0.1:BASE+N (19292..19294)
 TLS_PORT_BASE=$((19391 + PORT_OFFSET))         # node N: SSL at 127.0.0.1:BASE+N           (19392..19394)
 SASL_TLS_PORT_BASE=$((19491 + PORT_OFFSET))    # node N: SASL_SSL at 127.0.0.1:BASE+N      (19492..19494)
+MTLS_PORT_BASE=$((19591 + PORT_OFFSET))        # node N: SSL, client certificate required  (19592..19594)
+REAUTH_PORT_BASE=$((19691 + PORT_OFFSET))      # node N: SASL_PLAINTEXT, short sessions    (19692..19694)
+# Sessions on the REAUTH listener (OAUTHBEARER, PLAIN, SCRAM-SHA-256) last this long (KIP-368).
+REAUTH_MS=2500
 # Credentials the SASL listener accepts: PLAIN from its JAAS config, SCRAM-SHA-256/512
 # from the metadata log (written when storage is formatted).
 SASL_USER="alice"
 SASL_PASSWORD="alice-secret"
-# The SSL listener's certificate, signed by a test CA (PEM files, made with openssl).
+# The SSL listener's certificate, signed by a test CA (PEM files, made with openssl); the
+# client certificate the MTLS listener requires, from the same CA; and a client certificate
+# from another CA ("rogue"), which it refuses.
 TLS_DIR="$KT/tls"
 BOOTSTRAP="127.0.0.1:$((BROKER_PORT_BASE + 1)),127.0.0.1:$((BROKER_PORT_BASE + 2)),127.0.0.1:$((BROKER_PORT_BASE + 3))"
 DEFAULT_V4="4.3.1"   # newest 4.x whose broker + kafka-tools are both on Maven Central
@@ -274,6 +280,8 @@ broker_port() { echo $((BROKER_PORT_BASE + $1)); }
 sasl_port() { echo $((SASL_PORT_BASE + $1)); }
 tls_port() { echo $((TLS_PORT_BASE + $1)); }
 sasl_tls_port() { echo $((SASL_TLS_PORT_BASE + $1)); }
+mtls_port() { echo $((MTLS_PORT_BASE + $1)); }
+reauth_port() { echo $((REAUTH_PORT_BASE + $1)); }
 controller_port() { echo $((CONTROLLER_PORT_BASE + $1)); }
 check_node() { [[ "${1:-}" =~ ^[123]$ ]] || die "NODE must be 1, 2 or 3 (got '${1:-}')"; }
 
@@ -290,11 +298,11 @@ write_server_properties() { # NODE FILE DATA_DIR
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$(voters)
-listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n"),SASL_SSL://127.0.0.1:$(sasl_tls_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n"),SASL_SSL://127.0.0.1:$(sasl_tls_port "$n")
+listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n"),SASL_SSL://127.0.0.1:$(sasl_tls_port "$n"),MTLS://127.0.0.1:$(mtls_port "$n"),REAUTH://127.0.0.1:$(reauth_port "$n")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$n"),SASL_PLAINTEXT://127.0.0.1:$(sasl_port "$n"),SSL://127.0.0.1:$(tls_port "$n"),SASL_SSL://127.0.0.1:$(sasl_tls_port "$n"),MTLS://127.0.0.1:$(mtls_port "$n"),REAUTH://127.0.0.1:$(reauth_port "$n")
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,MTLS:SSL,REAUTH:SASL_PLAINTEXT
 
 # clients' security tests: SASL (PLAIN, SCRAM-SHA-256/512) and TLS listeners
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
@@ -305,6 +313,17 @@ listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.se
 listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
 # sessions on SASL_SSL last 4 s (KIP-368), so a test sees one expire
 listener.name.sasl_ssl.connections.max.reauth.ms=4000
+# MTLS: TLS that requires a client certificate signed by the test CA (Java's ssl.client.auth)
+listener.name.mtls.ssl.client.auth=required
+listener.name.mtls.ssl.truststore.type=PEM
+listener.name.mtls.ssl.truststore.location=$TLS_DIR/ca.pem
+# REAUTH: OAUTHBEARER with the broker's built-in unsecured validator (unsigned JWTs, "sub"
+# names the principal), PLAIN and SCRAM-SHA-256, sessions of ${REAUTH_MS} ms to see KIP-368 at work
+listener.name.reauth.sasl.enabled.mechanisms=OAUTHBEARER,PLAIN,SCRAM-SHA-256
+listener.name.reauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";
+listener.name.reauth.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER="$SASL_PASSWORD";
+listener.name.reauth.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.reauth.connections.max.reauth.ms=$REAUTH_MS
 ssl.keystore.type=PEM
 ssl.keystore.location=$TLS_DIR/broker.pem
 log.dirs=$data
@@ -453,7 +472,7 @@ signal_and_wait() {
 
 # A test CA and the brokers' certificate (127.0.0.1 and localhost), made once.
 ensure_tls() {
-  [[ -s "$TLS_DIR/broker.pem" && -s "$TLS_DIR/ca.pem" ]] && return 0
+  [[ -s "$TLS_DIR/broker.pem" && -s "$TLS_DIR/ca.pem" ]] && { ensure_client_tls; return 0; }
   if ! command -v openssl >/dev/null; then
     local sudo=(); [[ $(id -u) == 0 ]] || sudo=(sudo -n)
     log "installing openssl with apt-get (for the SSL listener's certificate)"
@@ -476,6 +495,34 @@ ensure_tls() {
     cat broker.p8 broker.crt ca.pem >broker.pem
   ) >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; rm -rf "$tmp"; die "openssl failed"; }
   rm -rf "$TLS_DIR"; mv "$tmp" "$TLS_DIR"
+  ensure_client_tls
+}
+
+# Client certificates for the MTLS listener, made once from the existing test CA (so a
+# running cluster's broker certificate stays valid): client.{crt,key} from the test CA,
+# rogue-client.{crt,key} from a CA the brokers do not trust.
+ensure_client_tls() {
+  [[ -s "$TLS_DIR/client.crt" && -s "$TLS_DIR/rogue-client.crt" ]] && return 0
+  local tmp="$TLS_DIR/client.tmp.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  (
+    cd "$tmp"
+    printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' >client.cnf
+    openssl req -newkey rsa:2048 -nodes -keyout client.rsa -out client.csr -subj "/CN=webstream-client"
+    openssl x509 -req -in client.csr -CA ../ca.pem -CAkey ../ca.key -CAcreateserial -out client.crt \
+      -days 3650 -extfile client.cnf
+    openssl pkcs8 -topk8 -nocrypt -in client.rsa -out client.key
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue-ca.key -out rogue-ca.pem -days 3650 \
+      -subj "/CN=rogue test CA" -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -keyout rogue-client.rsa -out rogue-client.csr -subj "/CN=webstream-client"
+    openssl x509 -req -in rogue-client.csr -CA rogue-ca.pem -CAkey rogue-ca.key -CAcreateserial \
+      -out rogue-client.crt -days 3650 -extfile client.cnf
+    openssl pkcs8 -topk8 -nocrypt -in rogue-client.rsa -out rogue-client.key
+  ) >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log" >&2; rm -rf "$tmp"; die "openssl failed (client certificates)"; }
+  mv -f "$tmp/client.key" "$tmp/rogue-client.key" "$tmp/rogue-client.crt" "$TLS_DIR/"
+  mv -f "$tmp/client.crt" "$TLS_DIR/client.crt"
+  rm -rf "$tmp"
 }
 
 ensure_storage_template() { # VERSION

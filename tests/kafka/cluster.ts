@@ -76,6 +76,26 @@ export const saslTlsBootstrapServers: string[] = nodeIds.map((n) =>
   `127.0.0.1:${19491 + portOffset + n}`
 );
 
+/**
+ * MTLS listener addresses (`127.0.0.1:19592..19594`): TLS with a client certificate from
+ * {@link tlsCaFile}'s CA required ({@link tlsClientCertFile}, {@link tlsClientKeyFile}).
+ */
+export const mtlsBootstrapServers: string[] = nodeIds.map((n) =>
+  `127.0.0.1:${19591 + portOffset + n}`
+);
+
+/**
+ * REAUTH listener addresses (`127.0.0.1:19692..19694`), SASL_PLAINTEXT: OAUTHBEARER (the
+ * broker's unsecured validator: unsigned JWTs with `sub` and `exp`), PLAIN and
+ * SCRAM-SHA-256, with sessions of {@link reauthSessionMs} (KIP-368).
+ */
+export const reauthBootstrapServers: string[] = nodeIds.map((n) =>
+  `127.0.0.1:${19691 + portOffset + n}`
+);
+
+/** `connections.max.reauth.ms` of the REAUTH listener (cluster.sh `REAUTH_MS`). */
+export const reauthSessionMs = 2500;
+
 /** The user and password every mechanism of the SASL listeners accepts (cluster.sh). */
 export const saslCredentials: { username: string; password: string } = {
   username: "alice",
@@ -92,6 +112,18 @@ function kafkaTestHome(): string {
 
 /** PEM file of the test CA that signed the SSL listener's certificate. */
 export const tlsCaFile: string = join(kafkaTestHome(), "tls", "ca.pem");
+
+/** PEM client certificate from the test CA, which the MTLS listener accepts. */
+export const tlsClientCertFile: string = join(kafkaTestHome(), "tls", "client.crt");
+
+/** PEM (PKCS#8) key of {@link tlsClientCertFile}. */
+export const tlsClientKeyFile: string = join(kafkaTestHome(), "tls", "client.key");
+
+/** PEM client certificate from a CA the brokers do not trust: the MTLS listener refuses it. */
+export const tlsRogueCertFile: string = join(kafkaTestHome(), "tls", "rogue-client.crt");
+
+/** PEM (PKCS#8) key of {@link tlsRogueCertFile}. */
+export const tlsRogueKeyFile: string = join(kafkaTestHome(), "tls", "rogue-client.key");
 
 /** The node id listening on a broker address such as `127.0.0.1:19093`, or `null`. */
 export function nodeOfAddress(address: string): NodeId | null {

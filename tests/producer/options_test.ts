@@ -52,7 +52,7 @@ test("createProducer() rejects bad options with TypeError or RangeError naming t
       }),
     (e: Error) =>
       e instanceof RangeError &&
-      /sasl.mechanism must be "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512": current value is "GSSAPI"/
+      /sasl.mechanism must be "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER": current value is "GSSAPI"/
         .test(e.message),
   );
   assert.throws(
