@@ -24,7 +24,6 @@
 
 export * from "./src/types.ts";
 export * from "./src/errors.ts";
-export { KafkaUnsupportedVersionError } from "./src/protocol/versions.ts";
 export { murmur2, partitionForKey } from "./src/partition/murmur2.ts";
 export type { PartitionerFunction, PartitionerRecord } from "./src/partition/partitioner.ts";
 export {
