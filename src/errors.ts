@@ -40,8 +40,9 @@ export interface KafkaErrorOptions extends ErrorOptions {
  * @example Inspecting a broker error
  * ```ts
  * import { KafkaError } from "@webstream/kafka";
+ * import { ErrorCode } from "@webstream/kafka/protocol";
  *
- * const error = new KafkaError(6, { topic: "events", partition: 2 });
+ * const error = new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, { topic: "events", partition: 2 });
  * console.log(error.name, error.retriable); // NOT_LEADER_OR_FOLLOWER true
  * console.log(error.message); // Kafka broker returned NOT_LEADER_OR_FOLLOWER (code 6) for events-2
  * ```
