@@ -484,10 +484,40 @@ export class Connection {
    * @returns What the task resolves (or rejects) with.
    *
    * @example Re-authenticating while producers keep calling request()
-   * ```ts ignore
-   * const lifetime = await connection.exclusive((requester) =>
-   *   authenticate(requester, versions, sasl, connection.address)
-   * );
+   * ```ts
+   * import type { Transport } from "@webstream/kafka";
+   * import { apiVersionsApi, Writer } from "@webstream/kafka/protocol";
+   * import { Connection } from "./connection.ts";
+   *
+   * // A broker in memory that answers every request with an empty ApiVersions v0 body.
+   * let controller!: ReadableStreamDefaultController<Uint8Array>;
+   * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+   * const broker: Transport = {
+   *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+   *   write: (frame) => {
+   *     const correlationId = new DataView(frame.buffer, frame.byteOffset).getInt32(8);
+   *     controller.enqueue(new Writer().int32(10).int32(correlationId).int16(0).int32(0).bytes());
+   *     return Promise.resolve();
+   *   },
+   *   close: () => (controller.close(), released()),
+   *   closed,
+   * };
+   * const connection = new Connection(broker);
+   * const request = { clientSoftwareVersion: "0.1.0" };
+   *
+   * const order: string[] = [];
+   * const meanwhile: Promise<unknown>[] = [];
+   * await connection.exclusive(async (requester) => {
+   *   // A producer's request made now waits until the task is done...
+   *   meanwhile.push(connection.request(apiVersionsApi, 0, request).then(() => order.push("request()")));
+   *   // ...while the task's own (SaslHandshake, SaslAuthenticate) go first.
+   *   await requester.request(apiVersionsApi, 0, request);
+   *   order.push("requester");
+   * });
+   * await Promise.all(meanwhile);
+   * console.log(order); // [ "requester", "request()" ]
+   * connection.close();
+   * await connection.closed;
    * ```
    */
   async exclusive<T>(task: (requester: Requester) => Promise<T>): Promise<T> {
