@@ -4,6 +4,7 @@
  * ```ts ignore
  * import { kafkaSink } from "@webstream/kafka";
  *
+ * const readable = ReadableStream.from([{ key: "user-42", value: "signed in" }]);
  * await readable.pipeTo(kafkaSink({ bootstrap: ["localhost:9092"], topic: "events" }));
  * ```
  *
@@ -16,7 +17,7 @@
  * import { partitionForKey } from "@webstream/kafka";
  *
  * const partition = partitionForKey(new TextEncoder().encode("user-42"), 6);
- * console.log(partition);
+ * console.log(partition); // 4
  * ```
  *
  * @module
@@ -24,7 +25,6 @@
 
 export * from "./src/types.ts";
 export * from "./src/errors.ts";
-export { KafkaUnsupportedVersionError } from "./src/protocol/versions.ts";
 export { murmur2, partitionForKey } from "./src/partition/murmur2.ts";
 export type { PartitionerFunction, PartitionerRecord } from "./src/partition/partitioner.ts";
 export {

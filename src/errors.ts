@@ -6,7 +6,9 @@
  * @module
  */
 
-import { errorInfo } from "./protocol/error_codes.ts";
+import { ApiKey } from "./protocol/api.ts";
+import { ErrorCode, errorInfo } from "./protocol/error_codes.ts";
+import type { ApiVersionRange, BrokerAddress, VersionedApi } from "./protocol/versions.ts";
 
 /** Where a {@link KafkaError} happened, when it concerns one partition. */
 export interface KafkaErrorOptions extends ErrorOptions {
@@ -38,8 +40,9 @@ export interface KafkaErrorOptions extends ErrorOptions {
  * @example Inspecting a broker error
  * ```ts
  * import { KafkaError } from "@webstream/kafka";
+ * import { ErrorCode } from "@webstream/kafka/protocol";
  *
- * const error = new KafkaError(6, { topic: "events", partition: 2 });
+ * const error = new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, { topic: "events", partition: 2 });
  * console.log(error.name, error.retriable); // NOT_LEADER_OR_FOLLOWER true
  * console.log(error.message); // Kafka broker returned NOT_LEADER_OR_FOLLOWER (code 6) for events-2
  * ```
@@ -385,7 +388,11 @@ export class TopicNotFoundError extends KafkaError {
    * @param waitedMs How long the record waited (Java's `max.block.ms`).
    * @param code The broker's last error code for the topic.
    */
-  constructor(topic: string, waitedMs: number, code: number = 3) {
+  constructor(
+    topic: string,
+    waitedMs: number,
+    code: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ) {
     super(code, {
       topic,
       message: `topic ${topic} not present in metadata after ${waitedMs} ms (maxBlockMs)`,
@@ -440,4 +447,98 @@ export class KafkaAuthenticationError extends Error {
     this.address = options.address;
     this.mechanism = options.mechanism;
   }
+}
+
+/** What {@link KafkaUnsupportedVersionError} reports. */
+export interface KafkaUnsupportedVersionErrorOptions extends ErrorOptions {
+  /** The API that could not be negotiated. */
+  api: VersionedApi;
+  /** The broker's range for it, or undefined if the broker does not list the API. */
+  brokerRange: ApiVersionRange | undefined;
+  /** The broker concerned. */
+  broker: BrokerAddress;
+}
+
+/**
+ * A broker supports no version of an API that this client speaks (for Produce:
+ * nothing from v3, the first version carrying record batch v2). Not retriable
+ * against the same broker.
+ *
+ * @example Refusing an old broker
+ * ```ts
+ * import { KafkaUnsupportedVersionError, produceApi } from "@webstream/kafka/protocol";
+ *
+ * const error = new KafkaUnsupportedVersionError({
+ *   api: produceApi,
+ *   brokerRange: { apiKey: 0, minVersion: 0, maxVersion: 2 },
+ *   broker: { nodeId: 1, host: "localhost", port: 9092 },
+ * });
+ * console.log(error.message);
+ * // Cannot produce to broker 1 at localhost:9092 as it does not support Produce v3 or
+ * // later (record batch v2): it supports v0-v2
+ * ```
+ */
+export class KafkaUnsupportedVersionError extends Error {
+  /** The API key. */
+  readonly apiKey: number;
+  /** The API name. */
+  readonly apiName: string;
+  /** The broker's oldest version of the API, or undefined if it does not list it. */
+  readonly brokerMinVersion: number | undefined;
+  /** The broker's newest version of the API, or undefined if it does not list it. */
+  readonly brokerMaxVersion: number | undefined;
+  /** The oldest version this client speaks. */
+  readonly clientMinVersion: number;
+  /** The newest version this client speaks. */
+  readonly clientMaxVersion: number;
+  /** The broker's node id, if known. */
+  readonly nodeId: number | undefined;
+  /** The broker's host. */
+  readonly host: string;
+  /** The broker's port. */
+  readonly port: number;
+
+  /**
+   * Builds the error.
+   *
+   * @param options The API, the broker's range for it and the broker.
+   */
+  constructor(options: KafkaUnsupportedVersionErrorOptions) {
+    const { api, brokerRange, broker } = options;
+    super(unsupportedMessage(api, brokerRange, broker), options);
+    this.name = "KafkaUnsupportedVersionError";
+    this.apiKey = api.key;
+    this.apiName = api.name;
+    this.brokerMinVersion = brokerRange?.minVersion;
+    this.brokerMaxVersion = brokerRange?.maxVersion;
+    this.clientMinVersion = api.minVersion;
+    this.clientMaxVersion = api.maxVersion;
+    this.nodeId = broker.nodeId !== undefined && broker.nodeId >= 0 ? broker.nodeId : undefined;
+    this.host = broker.host;
+    this.port = broker.port;
+  }
+}
+
+function describeBroker(broker: BrokerAddress): string {
+  const host = broker.host.includes(":") ? `[${broker.host}]` : broker.host;
+  const id = broker.nodeId !== undefined && broker.nodeId >= 0 ? ` ${broker.nodeId}` : "";
+  return `broker${id} at ${host}:${broker.port}`;
+}
+
+function unsupportedMessage(
+  api: VersionedApi,
+  range: ApiVersionRange | undefined,
+  broker: BrokerAddress,
+): string {
+  const supports = range === undefined || range.minVersion > range.maxVersion
+    ? `it does not list ${api.name} at all`
+    : `it supports v${range.minVersion}-v${range.maxVersion}`;
+  if (api.key === ApiKey.Produce) {
+    return `Cannot produce to ${
+      describeBroker(broker)
+    } as it does not support Produce v${api.minVersion} or later (record batch v2): ${supports}`;
+  }
+  return `Cannot send ${api.name} to ${
+    describeBroker(broker)
+  } as it supports none of v${api.minVersion}-v${api.maxVersion}: ${supports}`;
 }

@@ -43,7 +43,11 @@ export {
 export * from "./protocol/varint.ts";
 export { Reader, type ReadTaggedField } from "./protocol/reader.ts";
 export { type TaggedField, Writer } from "./protocol/writer.ts";
-export { type ErrorInfo, errorInfo } from "./protocol/error_codes.ts";
+export { ErrorCode, type ErrorInfo, errorInfo, type ErrorName } from "./protocol/error_codes.ts";
+export {
+  KafkaUnsupportedVersionError,
+  type KafkaUnsupportedVersionErrorOptions,
+} from "./errors.ts";
 export { type Api, ApiKey } from "./protocol/api.ts";
 export * from "./protocol/apis.ts";
 export * from "./protocol/api_versions.ts";

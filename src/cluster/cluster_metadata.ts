@@ -14,11 +14,11 @@ import {
   KafkaConnectionError,
   KafkaError,
   KafkaTimeoutError,
+  KafkaUnsupportedVersionError,
   TopicNotFoundError,
 } from "../errors.ts";
 import type { MetadataResponse } from "../protocol/metadata.ts";
 import { ErrorCode, errorInfo, isSaslErrorCode } from "../protocol/error_codes.ts";
-import { KafkaUnsupportedVersionError } from "../protocol/versions.ts";
 import { type Cancel, type Clock, sleep } from "../timers.ts";
 import { MetadataSnapshot, type TopicInfo } from "./metadata_snapshot.ts";
 
@@ -160,8 +160,10 @@ export class ClusterMetadata {
       cancel();
       const info = this.#snapshot.topics.get(topic);
       if (info !== undefined && info.partitionCount > 0) return info;
-      const code = info?.errorCode ?? 0;
-      if (code !== 0 && !errorInfo(code).retriable) throw new KafkaError(code, { topic });
+      const code = info?.errorCode ?? ErrorCode.NONE;
+      if (code !== ErrorCode.NONE && !errorInfo(code).retriable) {
+        throw new KafkaError(code, { topic });
+      }
       const last = this.#lastError;
       // Bad credentials or a broker too old will not get better by waiting: fail now, as Java does.
       if (last instanceof KafkaError && isSaslErrorCode(last.code)) throw last;
@@ -190,7 +192,7 @@ export class ClusterMetadata {
       return new TopicNotFoundError(
         topic,
         waitedMs,
-        info.errorCode === 0 ? ErrorCode.LEADER_NOT_AVAILABLE : info.errorCode,
+        info.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : info.errorCode,
       );
     }
     const what = `Cannot get metadata for topic ${topic} within ${waitedMs} ms (maxBlockMs)`;

@@ -7,6 +7,7 @@
  */
 
 import type { MetadataResponse } from "../protocol/metadata.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 
 /** A broker's address. */
 export interface BrokerInfo {
@@ -24,7 +25,7 @@ export interface TopicInfo {
   readonly name: string;
   /** The topic id (16 bytes; zeros when the broker does not send ids). */
   readonly topicId: Uint8Array;
-  /** The topic-level error code (0 when the topic is known). */
+  /** The topic-level error code (NONE when the topic is known). */
   readonly errorCode: number;
   /** The number of partitions. */
   readonly partitionCount: number;
@@ -69,7 +70,7 @@ export class MetadataSnapshot {
         name: t.name,
         topicId: t.topicId,
         errorCode: t.errorCode,
-        partitionCount: t.errorCode === 0 ? count : 0,
+        partitionCount: t.errorCode === ErrorCode.NONE ? count : 0,
         leaders,
         leaderEpochs,
       });

@@ -144,7 +144,7 @@ export async function openBrokerSession(
       );
       response = await connection.request(apiVersionsApi, version, request);
     }
-    if (response.errorCode !== 0) {
+    if (response.errorCode !== ErrorCode.NONE) {
       throw new KafkaError(response.errorCode, {
         message: `ApiVersions request to broker at ${address}`,
       });

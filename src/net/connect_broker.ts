@@ -95,16 +95,33 @@ export function formatAddress(host: string, port: number): string {
  * @returns The open connection.
  *
  * @example Connecting with a custom transport
- * ```ts ignore
- * import { connectBroker } from "@webstream/kafka";
+ * ```ts
+ * import type { Transport } from "@webstream/kafka";
+ * import { connectBroker } from "./connect_broker.ts";
  *
+ * // In place of a socket: takes what it is sent and never answers.
+ * let controller!: ReadableStreamDefaultController<Uint8Array>;
+ * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+ * const socket: Transport = {
+ *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+ *   write: () => Promise.resolve(),
+ *   close: () => (controller.close(), released()),
+ *   closed,
+ * };
+ *
+ * // A proxy, a tunnel or an in-memory broker plugs in through `connect`.
  * const connection = await connectBroker({
  *   host: "broker-1.internal",
  *   port: 9093,
- *   tls: { serverName: "kafka.internal" },
+ *   connect: (options) => {
+ *     console.log(`connecting to ${options.host}:${options.port}`);
+ *     return Promise.resolve(socket);
+ *   },
  *   connectTimeoutMs: 5_000,
  * });
+ * console.log(connection.address); // "broker-1.internal:9093"
  * connection.close();
+ * await connection.closed;
  * ```
  */
 export async function connectBroker(options: ConnectBrokerOptions): Promise<Connection> {

@@ -198,16 +198,35 @@ interface Entry {
  * the socket, and a socket that ends or fails closes the connection.
  *
  * @example Sending a request and reading its response
- * ```ts ignore
- * import { Connection, connectBroker } from "@webstream/kafka";
- * import { apiVersionsApi } from "@webstream/kafka/protocol";
+ * ```ts
+ * import type { Transport } from "@webstream/kafka";
+ * import { apiVersionsApi, Writer } from "@webstream/kafka/protocol";
+ * import { Connection } from "./connection.ts";
  *
- * const connection: Connection = await connectBroker({ host: "127.0.0.1", port: 9092 });
- * const versions = await connection.request(apiVersionsApi, 3, {
- *   clientSoftwareName: "webstream-kafka",
- *   clientSoftwareVersion: "0.1.0",
- * });
+ * // A broker in memory: it answers every request frame with an ApiVersions v0 body
+ * // (error code NONE, one API: Produce v3-v13) under the request's correlation id.
+ * let controller!: ReadableStreamDefaultController<Uint8Array>;
+ * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+ * const broker: Transport = {
+ *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+ *   write: (frame) => {
+ *     const correlationId = new DataView(frame.buffer, frame.byteOffset).getInt32(8);
+ *     const w = new Writer();
+ *     const size = w.reserve(4);
+ *     w.int32(correlationId).int16(0).int32(1).int16(0).int16(3).int16(13);
+ *     w.patchInt32(size, w.length - 4);
+ *     controller.enqueue(w.bytes());
+ *     return Promise.resolve();
+ *   },
+ *   close: () => (controller.close(), released()),
+ *   closed,
+ * };
+ *
+ * const connection = new Connection(broker, { address: "in-memory:9092" });
+ * const versions = await connection.request(apiVersionsApi, 0, { clientSoftwareVersion: "0.1.0" });
+ * console.log(versions.apiKeys); // [ { apiKey: 0, minVersion: 3, maxVersion: 13 } ]
  * connection.close();
+ * await connection.closed;
  * ```
  */
 export class Connection {
@@ -323,12 +342,32 @@ export class Connection {
    * @returns The decoded response, or `undefined` if none is expected.
    *
    * @example A request with no response (Produce with acks=0)
-   * ```ts ignore
-   * import { connectBroker } from "@webstream/kafka";
-   * import { produceApi } from "@webstream/kafka/protocol";
+   * ```ts
+   * import type { Transport } from "@webstream/kafka";
+   * import { encodeRecordBatch, produceApi } from "@webstream/kafka/protocol";
+   * import { Connection } from "./connection.ts";
    *
-   * const connection = await connectBroker({ host: "127.0.0.1", port: 9092 });
-   * await connection.request(produceApi, 9, request, { expectResponse: false });
+   * // In place of a socket: takes what it is sent and never answers.
+   * let controller!: ReadableStreamDefaultController<Uint8Array>;
+   * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+   * const socket: Transport = {
+   *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+   *   write: () => Promise.resolve(),
+   *   close: () => (controller.close(), released()),
+   *   closed,
+   * };
+   *
+   * const connection = new Connection(socket);
+   * const records = await encodeRecordBatch({ records: [{ value: "hello" }] });
+   * const response = await connection.request(produceApi, 9, {
+   *   transactionalId: null,
+   *   acks: 0,
+   *   timeoutMs: 30000,
+   *   topicData: [{ name: "events", partitionData: [{ index: 0, records }] }],
+   * }, { expectResponse: false });
+   * console.log(response); // undefined, once the request is written
+   * connection.close();
+   * await connection.closed;
    * ```
    */
   request<Req, Res>(
@@ -349,12 +388,30 @@ export class Connection {
    * @returns The decoded response.
    *
    * @example Sending a request
-   * ```ts ignore
-   * import { connectBroker } from "@webstream/kafka";
+   * ```ts
+   * import { KafkaTimeoutError, type Transport } from "@webstream/kafka";
    * import { metadataApi } from "@webstream/kafka/protocol";
+   * import { Connection } from "./connection.ts";
    *
-   * const connection = await connectBroker({ host: "127.0.0.1", port: 9092 });
-   * const metadata = await connection.request(metadataApi, 12, { topics: null });
+   * // In place of a socket: takes what it is sent and never answers.
+   * let controller!: ReadableStreamDefaultController<Uint8Array>;
+   * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+   * const socket: Transport = {
+   *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+   *   write: () => Promise.resolve(),
+   *   close: () => (controller.close(), released()),
+   *   closed,
+   * };
+   *
+   * const connection = new Connection(socket, { address: "in-memory:9092" });
+   * try {
+   *   await connection.request(metadataApi, 12, { topics: null }, { timeoutMs: 10 });
+   * } catch (error) {
+   *   console.log(error instanceof KafkaTimeoutError); // true: no answer within 10 ms
+   * }
+   * // Later responses could not be matched to their requests any more.
+   * console.log(connection.isClosed); // true
+   * await connection.closed;
    * ```
    */
   request<Req, Res>(
@@ -375,10 +432,29 @@ export class Connection {
    * @returns The decoded response, or `undefined` if none is expected.
    *
    * @example Produce whose acks come from the user
-   * ```ts ignore
+   * ```ts
+   * import type { Transport } from "@webstream/kafka";
+   * import { type ProduceRequest, produceApi } from "@webstream/kafka/protocol";
+   * import { Connection } from "./connection.ts";
+   *
+   * // In place of a socket: takes what it is sent and never answers.
+   * let controller!: ReadableStreamDefaultController<Uint8Array>;
+   * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+   * const socket: Transport = {
+   *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+   *   write: () => Promise.resolve(),
+   *   close: () => (controller.close(), released()),
+   *   closed,
+   * };
+   *
+   * const connection = new Connection(socket);
+   * const request: ProduceRequest = { transactionalId: null, acks: 0, timeoutMs: 30000, topicData: [] };
    * const response = await connection.request(produceApi, 9, request, {
    *   expectResponse: request.acks !== 0,
    * });
+   * console.log(response); // undefined: acks=0 gets no response
+   * connection.close();
+   * await connection.closed;
    * ```
    */
   request<Req, Res>(
@@ -408,10 +484,40 @@ export class Connection {
    * @returns What the task resolves (or rejects) with.
    *
    * @example Re-authenticating while producers keep calling request()
-   * ```ts ignore
-   * const lifetime = await connection.exclusive((requester) =>
-   *   authenticate(requester, versions, sasl, connection.address)
-   * );
+   * ```ts
+   * import type { Transport } from "@webstream/kafka";
+   * import { apiVersionsApi, Writer } from "@webstream/kafka/protocol";
+   * import { Connection } from "./connection.ts";
+   *
+   * // A broker in memory that answers every request with an empty ApiVersions v0 body.
+   * let controller!: ReadableStreamDefaultController<Uint8Array>;
+   * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+   * const broker: Transport = {
+   *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+   *   write: (frame) => {
+   *     const correlationId = new DataView(frame.buffer, frame.byteOffset).getInt32(8);
+   *     controller.enqueue(new Writer().int32(10).int32(correlationId).int16(0).int32(0).bytes());
+   *     return Promise.resolve();
+   *   },
+   *   close: () => (controller.close(), released()),
+   *   closed,
+   * };
+   * const connection = new Connection(broker);
+   * const request = { clientSoftwareVersion: "0.1.0" };
+   *
+   * const order: string[] = [];
+   * const meanwhile: Promise<unknown>[] = [];
+   * await connection.exclusive(async (requester) => {
+   *   // A producer's request made now waits until the task is done...
+   *   meanwhile.push(connection.request(apiVersionsApi, 0, request).then(() => order.push("request()")));
+   *   // ...while the task's own (SaslHandshake, SaslAuthenticate) go first.
+   *   await requester.request(apiVersionsApi, 0, request);
+   *   order.push("requester");
+   * });
+   * await Promise.all(meanwhile);
+   * console.log(order); // [ "requester", "request()" ]
+   * connection.close();
+   * await connection.closed;
    * ```
    */
   async exclusive<T>(task: (requester: Requester) => Promise<T>): Promise<T> {
@@ -503,8 +609,25 @@ export class Connection {
    * @param cause Why the connection is closed, if it is closed over a failure.
    *
    * @example Closing a connection
-   * ```ts ignore
+   * ```ts
+   * import { KafkaConnectionError, type Transport } from "@webstream/kafka";
+   * import { apiVersionsApi } from "@webstream/kafka/protocol";
+   * import { Connection } from "./connection.ts";
+   *
+   * // In place of a socket: takes what it is sent and never answers.
+   * let controller!: ReadableStreamDefaultController<Uint8Array>;
+   * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+   * const socket: Transport = {
+   *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+   *   write: () => Promise.resolve(),
+   *   close: () => (controller.close(), released()),
+   *   closed,
+   * };
+   *
+   * const connection = new Connection(socket, { address: "in-memory:9092" });
+   * const pending = connection.request(apiVersionsApi, 3, { clientSoftwareVersion: "0.1.0" });
    * connection.close();
+   * await pending.catch((error) => console.log(error instanceof KafkaConnectionError)); // true
    * await connection.closed;
    * ```
    */

@@ -2,12 +2,9 @@
  * The default {@linkcode ConnectFunction}: it picks the running runtime's sockets and
  * loads only that adapter, with a lazy `import()`.
  *
- * On Bun, `Bun.connect` was measured against Bun's `node:net` through the whole
- * `Connection` (loopback, a C server answering each request): 64 KiB
- * Produce-sized requests, 5 in flight, ran at about 1030 MB/s against 830 MB/s with
- * less CPU per byte; small requests were even to 40% faster at 100 in flight and
- * within noise at 5. On Deno, `Deno.connect` beat `node:net` on large requests
- * (about 1290 against 1050 MB/s) and tied on small ones.
+ * Deno and Bun get their own sockets rather than the `node:net` they also offer: through
+ * a whole `Connection`, those carry large Produce requests faster with less CPU per
+ * byte and are never slower on small ones (figures in the README's Performance section).
  *
  * @module
  */
@@ -22,12 +19,19 @@ import type { ConnectOptions, Transport } from "./transport.ts";
  * @returns The connected transport.
  *
  * @example Opening and closing a transport
- * ```ts ignore
+ * ```ts
+ * import { createServer } from "node:net";
  * import { defaultConnect } from "@webstream/kafka";
  *
- * const transport = await defaultConnect({ host: "127.0.0.1", port: 9092 });
+ * // Any TCP listener shows it; a broker listens the same way.
+ * const server = createServer((socket) => socket.destroy());
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const { port } = server.address() as { port: number };
+ *
+ * const transport = await defaultConnect({ host: "127.0.0.1", port });
  * transport.close();
  * await transport.closed;
+ * await new Promise((resolve) => server.close(resolve));
  * ```
  */
 export async function defaultConnect(options: ConnectOptions): Promise<Transport> {

@@ -84,11 +84,15 @@ function safely(action: () => void): void {
  * @returns The connected transport.
  *
  * @example Connecting to a local broker
- * ```ts ignore
+ * ```ts
  * import { connectDeno } from "./deno_transport.ts";
  *
- * const transport = await connectDeno({ host: "127.0.0.1", port: 9092 });
+ * // Any TCP listener shows it; a broker listens the same way.
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const transport = await connectDeno({ host: "127.0.0.1", port: listener.addr.port });
  * transport.close();
+ * await transport.closed;
+ * listener.close();
  * ```
  */
 export async function connectDeno(options: ConnectOptions): Promise<Transport> {

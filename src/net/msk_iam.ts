@@ -197,15 +197,25 @@ export async function mskIamToken(
  * @returns The `sasl` option.
  *
  * @example Producing to MSK with IAM
- * ```ts ignore
- * import { awsMskIamSasl, kafkaSink } from "@webstream/kafka";
+ * ```ts
+ * import { awsMskIamSasl, type ProducerOptions } from "@webstream/kafka";
  *
- * await readable.pipeTo(kafkaSink({
+ * // Called for every token, so rotated credentials are picked up.
+ * const loadCredentials = () => ({
+ *   accessKeyId: "AKIDEXAMPLE",
+ *   secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+ * });
+ * const sasl = awsMskIamSasl({ region: "us-east-1", credentials: loadCredentials });
+ * const options: ProducerOptions = {
  *   bootstrap: ["b-1.mycluster.abc123.c2.kafka.us-east-1.amazonaws.com:9098"],
  *   topic: "events",
  *   tls: true,
- *   sasl: awsMskIamSasl({ region: "us-east-1", credentials: () => loadCredentials() }),
- * }));
+ *   sasl,
+ * }; // for createProducer(options) or kafkaSink(options)
+ *
+ * // What each new connection and each re-authentication does:
+ * const token = await sasl.token();
+ * console.log(sasl.mechanism, token.value.length > 0); // OAUTHBEARER true
  * ```
  */
 export function awsMskIamSasl(options: AwsMskIamSaslOptions): OauthBearerSaslOptions {

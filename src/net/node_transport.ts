@@ -73,11 +73,19 @@ function safely(action: () => void): void {
  * @returns The connected transport.
  *
  * @example Connecting to a local broker
- * ```ts ignore
+ * ```ts
+ * import { createServer } from "node:net";
  * import { connectNode } from "./node_transport.ts";
  *
- * const transport = await connectNode({ host: "127.0.0.1", port: 9092 });
+ * // Any TCP listener shows it; a broker listens the same way.
+ * const server = createServer((socket) => socket.destroy());
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const { port } = server.address() as { port: number };
+ *
+ * const transport = await connectNode({ host: "127.0.0.1", port });
  * transport.close();
+ * await transport.closed;
+ * await new Promise((resolve) => server.close(resolve));
  * ```
  */
 export function connectNode(options: ConnectOptions): Promise<Transport> {

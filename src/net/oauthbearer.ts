@@ -111,7 +111,7 @@ export async function authenticateOauthBearer(
     );
   }
   const response = await exchange(first);
-  if (response.errorCode !== 0) {
+  if (response.errorCode !== ErrorCode.NONE) {
     throw new KafkaError(response.errorCode, {
       message: `${where}${response.errorMessage ? `: ${response.errorMessage}` : ""}`,
     });
@@ -127,7 +127,7 @@ export async function authenticateOauthBearer(
   }
   const last = await exchange(oauthBearerErrorReply());
   throw new KafkaError(
-    last.errorCode !== 0 ? last.errorCode : ErrorCode.SASL_AUTHENTICATION_FAILED,
+    last.errorCode !== ErrorCode.NONE ? last.errorCode : ErrorCode.SASL_AUTHENTICATION_FAILED,
     {
       message: `${where}: the broker refused the token with ${status}${
         last.errorMessage ? `: ${last.errorMessage}` : ""

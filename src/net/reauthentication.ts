@@ -78,9 +78,37 @@ export function reauthenticationDelayMs(lifetimeMs: number, random: number): num
  * @param options The versions, credentials, timers and hooks.
  *
  * @example After the first authentication of a connection
- * ```ts ignore
- * const lifetimeMs = await authenticate(connection, versions, sasl, address);
- * keepAuthenticated(connection, lifetimeMs, { versions, sasl, timers });
+ * ```ts
+ * import type { Transport } from "@webstream/kafka";
+ * import { Connection, type Timers } from "./connection.ts";
+ * import { keepAuthenticated } from "./reauthentication.ts";
+ *
+ * // In place of a socket: takes what it is sent and never answers.
+ * let controller!: ReadableStreamDefaultController<Uint8Array>;
+ * const { promise: closed, resolve: released } = Promise.withResolvers<void>();
+ * const socket: Transport = {
+ *   readable: new ReadableStream({ start: (c) => void (controller = c) }),
+ *   write: () => Promise.resolve(),
+ *   close: () => (controller.close(), released()),
+ *   closed,
+ * };
+ * const connection = new Connection(socket, { address: "in-memory:9092" });
+ * const delays: number[] = [];
+ * const timers: Timers = {
+ *   setTimeout: (callback, ms) => (delays.push(ms), setTimeout(callback, ms)),
+ *   clearTimeout: (handle) => clearTimeout(handle as number),
+ * };
+ *
+ * // The broker granted a session of an hour (the lifetime authenticate() returned).
+ * keepAuthenticated(connection, 3_600_000, {
+ *   versions: new Map([[17, 1], [36, 2]]),
+ *   sasl: { mechanism: "PLAIN", username: "alice", password: "secret" },
+ *   timers,
+ *   random: () => 0,
+ * });
+ * console.log(delays); // [ 3060000 ]: at 85% of the session
+ * connection.close(); // the timer goes with the connection
+ * await connection.closed;
  * ```
  */
 export function keepAuthenticated(

@@ -107,7 +107,7 @@ export async function authenticate(
     });
   }
   const handshake = await connection.request(saslHandshakeApi, handshakeVersion, { mechanism });
-  if (handshake.errorCode !== 0) {
+  if (handshake.errorCode !== ErrorCode.NONE) {
     throw new KafkaError(handshake.errorCode, {
       message: `${where}: the listener enables ${handshake.mechanisms.join(", ") || "none"}`,
     });
@@ -120,7 +120,7 @@ export async function authenticate(
   let lifetimeMs = 0;
   const exchange = async (token: string): Promise<string> => {
     const response = await send(encoder.encode(token));
-    if (response.errorCode !== 0) {
+    if (response.errorCode !== ErrorCode.NONE) {
       throw new KafkaError(response.errorCode, {
         message: `${where}${response.errorMessage ? `: ${response.errorMessage}` : ""}`,
       });

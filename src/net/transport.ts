@@ -120,8 +120,7 @@ export interface Transport {
  *
  * @example A connect function that logs and delegates to the default
  * ```ts
- * import type { ConnectFunction } from "@webstream/kafka";
- * import { defaultConnect } from "./default_connect.ts";
+ * import { type ConnectFunction, defaultConnect } from "@webstream/kafka";
  *
  * const connect: ConnectFunction = (options) => {
  *   console.log(`connecting to ${options.host}:${options.port}`);

@@ -60,7 +60,7 @@ export function murmur2(key: Uint8Array): number {
  *
  * @example Making a hash non-negative
  * ```ts
- * import { toPositive } from "@webstream/kafka";
+ * import { toPositive } from "./murmur2.ts";
  *
  * console.log(toPositive(-790332482)); // 1357151166
  * ```

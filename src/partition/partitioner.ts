@@ -138,7 +138,7 @@ export interface PartitionerOptions {
  *
  * @example Checking a record's partition
  * ```ts
- * import { checkExplicitPartition } from "@webstream/kafka";
+ * import { checkExplicitPartition } from "./partitioner.ts";
  *
  * console.log(checkExplicitPartition("events", 2, 6)); // 2
  * try {
@@ -179,7 +179,7 @@ export function checkExplicitPartition(
  *
  * @example Keyed records go where Java puts them, unkeyed ones stick
  * ```ts
- * import { createPartitioner } from "@webstream/kafka";
+ * import { createPartitioner } from "./partitioner.ts";
  *
  * const partitioner = createPartitioner("default", { batchBytes: 16384 });
  * const key = new TextEncoder().encode("foobar");

@@ -67,7 +67,8 @@ export function judgeFailure(
   idempotent: boolean,
   oldest: boolean,
 ): FailureVerdict {
-  const code = error instanceof KafkaError ? error.code : -1;
+  // Any other error counts as UNKNOWN_SERVER_ERROR, as Java's Errors.forException has it.
+  const code = error instanceof KafkaError ? error.code : ErrorCode.UNKNOWN_SERVER_ERROR;
   if (idempotent && FATAL_ERRORS.has(code)) return { action: "fatal", bump: false };
   if (
     idempotent &&

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { ErrorCode } from "../protocol/error_codes.ts";
 import { initProducerIdApi } from "../protocol/init_producer_id.ts";
 import { agreedVersion } from "../protocol/versions.ts";
 import { restampRecordBatch } from "../record/record_batch_builder.ts";
@@ -84,7 +85,7 @@ export async function requestProducerId(
     producerId: bump ? current.producerId : -1n,
     producerEpoch: bump ? current.producerEpoch : -1,
   });
-  if (response.errorCode !== 0) return response.errorCode;
+  if (response.errorCode !== ErrorCode.NONE) return response.errorCode;
   return { producerId: response.producerId, producerEpoch: response.producerEpoch };
 }
 

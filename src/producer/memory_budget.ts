@@ -21,11 +21,14 @@ interface Waiter {
  * A counting semaphore over bytes.
  *
  * @example Reserving and releasing
- * ```ts ignore
+ * ```ts
+ * import { MemoryBudget } from "./memory_budget.ts";
+ *
  * const budget = new MemoryBudget(1024);
- * budget.tryReserve(1000); // true
- * const waiting = budget.reserve(100, 5000); // waits for a release
- * budget.release(1000);
+ * console.log(budget.tryReserve(1000)); // true
+ * console.log(budget.tryReserve(100)); // false: only 24 bytes are free
+ * const waiting = budget.reserve(100, 5000, () => new Error("no room within 5 s"));
+ * budget.release(1000); // the waiter fits now
  * await waiting;
  * ```
  */

@@ -63,12 +63,26 @@ class OpenBatch {
  * Gathers one partition's records and closes them into batches.
  *
  * @example Batching records of one partition
- * ```ts ignore
- * const batcher = new PartitionBatcher("events", 0, { batchBytes: 16384, lingerMs: 5, compression: "none", clock: systemClock });
+ * ```ts
+ * import { PartitionBatcher } from "./partition_batcher.ts";
+ * import { BufferPool } from "./buffer_pool.ts";
+ * import { systemClock } from "../timers.ts";
+ *
+ * const batcher = new PartitionBatcher("events", 0, {
+ *   batchBytes: 16384,
+ *   lingerMs: 5,
+ *   compression: "none",
+ *   clock: systemClock,
+ *   pool: new BufferPool(16384, 1 << 20),
+ *   transactional: false,
+ *   charge: () => {},
+ * });
  * const completion = { timestamp: 0, resolve() {}, reject() {} };
  * batcher.append("k", "v", null, Date.now(), completion, 64);
- * batcher.close();
- * for await (const batch of batcher.readable) console.log(batch.count); // 1
+ * batcher.append("k", "w", null, Date.now(), completion, 64);
+ * const closing = batcher.close();
+ * for await (const batch of batcher.readable) console.log(batch.count); // 2
+ * await closing;
  * ```
  */
 export class PartitionBatcher {

@@ -210,7 +210,7 @@ export class TransactionManager {
             producerEpoch: identity.producerEpoch,
             committed: commit,
           });
-          return response.errorCode === 0 ? true : response.errorCode;
+          return response.errorCode === ErrorCode.NONE ? true : response.errorCode;
         },
       );
     }
@@ -260,7 +260,7 @@ export class TransactionManager {
             for (const topic of response.resultsByTopic) {
               for (const p of topic.resultsByPartition) {
                 const code = p.partitionErrorCode;
-                if (code === 0) continue;
+                if (code === ErrorCode.NONE) continue;
                 // One partition's error is the request's: retriable ones retry it whole.
                 if (
                   errorInfo(code).retriable || code === ErrorCode.CONCURRENT_TRANSACTIONS ||
@@ -358,7 +358,7 @@ export class TransactionManager {
         coordinatorKeys: [this.#options.transactionalId],
       });
       const found = response.coordinators[0];
-      if (found === undefined || found.errorCode !== 0) {
+      if (found === undefined || found.errorCode !== ErrorCode.NONE) {
         throw new KafkaError(found?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE, {
           message: `finding the transaction coordinator: ${found?.errorMessage ?? "no answer"}`,
         });

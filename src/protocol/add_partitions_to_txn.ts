@@ -43,7 +43,7 @@ export interface AddPartitionsToTxnRequest {
 export interface AddPartitionsToTxnPartitionResult {
   /** The partition index. */
   partitionIndex: number;
-  /** The error code, or 0. */
+  /** The error code, or NONE. */
   partitionErrorCode: number;
 }
 

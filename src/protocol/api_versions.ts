@@ -248,10 +248,10 @@ function decodeApiVersions(r: Reader, version: number): ApiVersionsResponse {
  *
  * @example Falling back
  * ```ts
- * import { apiVersionsFallbackVersion } from "@webstream/kafka/protocol";
+ * import { apiVersionsFallbackVersion, ErrorCode } from "@webstream/kafka/protocol";
  *
  * const response = {
- *   errorCode: 35,
+ *   errorCode: ErrorCode.UNSUPPORTED_VERSION,
  *   apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }],
  *   throttleTimeMs: 0,
  *   supportedFeatures: [],

@@ -30,7 +30,7 @@ export interface EndTxnRequest {
 export interface EndTxnResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
-  /** The error code, or 0. */
+  /** The error code, or NONE. */
   errorCode: number;
   /** The producer id to use next (v5+); -1 before. */
   producerId: bigint;

@@ -44,7 +44,7 @@ export interface FindCoordinatorCoordinator {
   host: string;
   /** The coordinator's port. */
   port: number;
-  /** The error code, or 0. */
+  /** The error code, or NONE. */
   errorCode: number;
   /** The error message (v1+), or null. */
   errorMessage: string | null;

@@ -34,7 +34,7 @@ export interface InitProducerIdRequest {
 export interface InitProducerIdResponse {
   /** Throttle time in milliseconds. */
   throttleTimeMs: number;
-  /** The error code, or 0. */
+  /** The error code, or NONE. */
   errorCode: number;
   /** The producer id, or -1. */
   producerId: bigint;

@@ -8,6 +8,7 @@
  */
 
 import { type Api, ApiKey } from "./api.ts";
+import { ErrorCode } from "./error_codes.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -64,7 +65,7 @@ export interface MetadataResponseBroker {
 
 /** A partition in a Metadata response. */
 export interface MetadataResponsePartition {
-  /** The partition error, or 0. */
+  /** The partition error, or NONE. */
   errorCode: number;
   /** The partition index. */
   partitionIndex: number;
@@ -82,7 +83,7 @@ export interface MetadataResponsePartition {
 
 /** A topic in a Metadata response. */
 export interface MetadataResponseTopic {
-  /** The topic error, or 0. */
+  /** The topic error, or NONE. */
   errorCode: number;
   /** The topic name; null (v12+) only for a topic asked by an unknown id. */
   name: string | null;
@@ -110,7 +111,7 @@ export interface MetadataResponse {
   topics: MetadataResponseTopic[];
   /** The cluster's authorized operations (v8-v10); -2147483648 otherwise. */
   clusterAuthorizedOperations: number;
-  /** The top-level error code (v13+, e.g. REBOOTSTRAP_REQUIRED); 0 before. */
+  /** The top-level error code (v13+, e.g. REBOOTSTRAP_REQUIRED); NONE before. */
   errorCode: number;
 }
 
@@ -237,7 +238,7 @@ function decodeMetadata(r: Reader, version: number): MetadataResponse {
     controllerId: r.int32(),
     topics: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
     clusterAuthorizedOperations: version >= 8 && version <= 10 ? r.int32() : NO_OPERATIONS,
-    errorCode: version >= 13 ? r.int16() : 0,
+    errorCode: version >= 13 ? r.int16() : ErrorCode.NONE,
   };
   if (flexible) r.skipTags();
   return response;

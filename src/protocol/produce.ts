@@ -68,7 +68,7 @@ export interface ProduceLeaderIdAndEpoch {
 export interface ProducePartitionResponse {
   /** The partition index. */
   index: number;
-  /** The error code, or 0. */
+  /** The error code, or NONE. */
   errorCode: number;
   /** The offset of the first record of the batch. */
   baseOffset: bigint;

@@ -18,7 +18,7 @@ export interface SaslAuthenticateRequest {
 
 /** A SaslAuthenticate response. */
 export interface SaslAuthenticateResponse {
-  /** The error code (SASL_AUTHENTICATION_FAILED, ILLEGAL_SASL_STATE), or 0. */
+  /** The error code (SASL_AUTHENTICATION_FAILED, ILLEGAL_SASL_STATE), or NONE. */
   errorCode: number;
   /** The broker's explanation of an error, or null. */
   errorMessage: string | null;

@@ -21,7 +21,7 @@ export interface SaslHandshakeRequest {
 
 /** A SaslHandshake response. */
 export interface SaslHandshakeResponse {
-  /** The error code (UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE), or 0. */
+  /** The error code (UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE), or NONE. */
   errorCode: number;
   /** The mechanisms the listener enables. */
   mechanisms: string[];

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
-import { KafkaError } from "../errors.ts";
+import { KafkaError, KafkaUnsupportedVersionError } from "../errors.ts";
+import type { Api } from "./api.ts";
 import { ErrorCode } from "./error_codes.ts";
 
 /** One API as the broker advertises it in its ApiVersions response. */
@@ -34,100 +34,6 @@ export interface BrokerAddress {
   host: string;
   /** The port. */
   port: number;
-}
-
-/** What {@link KafkaUnsupportedVersionError} reports. */
-export interface KafkaUnsupportedVersionErrorOptions extends ErrorOptions {
-  /** The API that could not be negotiated. */
-  api: VersionedApi;
-  /** The broker's range for it, or undefined if the broker does not list the API. */
-  brokerRange: ApiVersionRange | undefined;
-  /** The broker concerned. */
-  broker: BrokerAddress;
-}
-
-/**
- * A broker supports no version of an API that this client speaks (for Produce:
- * nothing from v3, the first version carrying record batch v2). Not retriable
- * against the same broker.
- *
- * @example Refusing an old broker
- * ```ts
- * import { KafkaUnsupportedVersionError, produceApi } from "@webstream/kafka/protocol";
- *
- * const error = new KafkaUnsupportedVersionError({
- *   api: produceApi,
- *   brokerRange: { apiKey: 0, minVersion: 0, maxVersion: 2 },
- *   broker: { nodeId: 1, host: "localhost", port: 9092 },
- * });
- * console.log(error.message);
- * // Cannot produce to broker 1 at localhost:9092 as it does not support Produce v3 or
- * // later (record batch v2): it supports v0-v2
- * ```
- */
-export class KafkaUnsupportedVersionError extends Error {
-  /** The API key. */
-  readonly apiKey: number;
-  /** The API name. */
-  readonly apiName: string;
-  /** The broker's oldest version of the API, or undefined if it does not list it. */
-  readonly brokerMinVersion: number | undefined;
-  /** The broker's newest version of the API, or undefined if it does not list it. */
-  readonly brokerMaxVersion: number | undefined;
-  /** The oldest version this client speaks. */
-  readonly clientMinVersion: number;
-  /** The newest version this client speaks. */
-  readonly clientMaxVersion: number;
-  /** The broker's node id, if known. */
-  readonly nodeId: number | undefined;
-  /** The broker's host. */
-  readonly host: string;
-  /** The broker's port. */
-  readonly port: number;
-
-  /**
-   * Builds the error.
-   *
-   * @param options The API, the broker's range for it and the broker.
-   */
-  constructor(options: KafkaUnsupportedVersionErrorOptions) {
-    const { api, brokerRange, broker } = options;
-    super(unsupportedMessage(api, brokerRange, broker), options);
-    this.name = "KafkaUnsupportedVersionError";
-    this.apiKey = api.key;
-    this.apiName = api.name;
-    this.brokerMinVersion = brokerRange?.minVersion;
-    this.brokerMaxVersion = brokerRange?.maxVersion;
-    this.clientMinVersion = api.minVersion;
-    this.clientMaxVersion = api.maxVersion;
-    this.nodeId = broker.nodeId !== undefined && broker.nodeId >= 0 ? broker.nodeId : undefined;
-    this.host = broker.host;
-    this.port = broker.port;
-  }
-}
-
-function describeBroker(broker: BrokerAddress): string {
-  const host = broker.host.includes(":") ? `[${broker.host}]` : broker.host;
-  const id = broker.nodeId !== undefined && broker.nodeId >= 0 ? ` ${broker.nodeId}` : "";
-  return `broker${id} at ${host}:${broker.port}`;
-}
-
-function unsupportedMessage(
-  api: VersionedApi,
-  range: ApiVersionRange | undefined,
-  broker: BrokerAddress,
-): string {
-  const supports = range === undefined || range.minVersion > range.maxVersion
-    ? `it does not list ${api.name} at all`
-    : `it supports v${range.minVersion}-v${range.maxVersion}`;
-  if (api.key === ApiKey.Produce) {
-    return `Cannot produce to ${
-      describeBroker(broker)
-    } as it does not support Produce v${api.minVersion} or later (record batch v2): ${supports}`;
-  }
-  return `Cannot send ${api.name} to ${
-    describeBroker(broker)
-  } as it supports none of v${api.minVersion}-v${api.maxVersion}: ${supports}`;
 }
 
 /**

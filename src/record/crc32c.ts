@@ -96,7 +96,7 @@ function updateWords(crc: number, words: Int32Array): number {
  *
  * @example Checksumming a batch written in two parts
  * ```ts
- * import { crc32c, crc32cUpdate } from "@webstream/kafka/protocol";
+ * import { crc32c, crc32cUpdate } from "./crc32c.ts";
  *
  * const bytes = new TextEncoder().encode("123456789");
  * const crc = crc32cUpdate(crc32cUpdate(0, bytes.subarray(0, 4)), bytes.subarray(4));

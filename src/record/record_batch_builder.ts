@@ -155,7 +155,7 @@ export interface BufferAllocator {
  *   baseTimestamp: 1700000000000n, maxTimestamp: 1700000000005n,
  *   producerId: -1n, producerEpoch: -1, baseSequence: -1,
  * });
- * console.log(batch.length);
+ * console.log(batch.length); // 91
  * ```
  */
 export class RecordBatchBuilder {

@@ -97,7 +97,9 @@ class Writer {
 class Reader {
   private pos = 0;
   private readonly view: DataView;
-  constructor(private readonly buf: Uint8Array) {
+  private readonly buf: Uint8Array;
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   i8(): number {
@@ -186,7 +188,9 @@ class Conn {
   private waiters: Array<() => void> = [];
   private corr = 0;
   closed = false;
-  private constructor(private readonly sock: Socket) {
+  private readonly sock: Socket;
+  private constructor(sock: Socket) {
+    this.sock = sock;
     sock.on("data", (d: Uint8Array): void => {
       const n = new Uint8Array(this.buf.length + d.length);
       n.set(this.buf);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { metadataApi } from "../../src/protocol/metadata.ts";
 import { produceApi } from "../../src/protocol/produce.ts";
+import { KafkaUnsupportedVersionError } from "../../src/errors.ts";
 import {
   assertVersion,
   brokerRange,
-  KafkaUnsupportedVersionError,
   negotiateVersion,
   requireVersion,
 } from "../../src/protocol/versions.ts";
