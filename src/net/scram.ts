@@ -6,6 +6,8 @@
  * @module
  */
 
+import { hmac } from "./hmac.ts";
+
 /** The SCRAM mechanisms Kafka brokers offer. */
 export type ScramMechanism = "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
@@ -181,21 +183,6 @@ export class ScramClient {
   #firstBare(): string {
     return `n=${saslName(this.#username)},r=${this.#nonce}`;
   }
-}
-
-async function hmac(
-  hash: string,
-  key: Uint8Array<ArrayBuffer>,
-  message: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    key,
-    { name: "HMAC", hash },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
 }
 
 /**

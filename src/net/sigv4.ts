@@ -6,6 +6,8 @@
  * @module
  */
 
+import { hmac } from "./hmac.ts";
+
 /** A request to sign. Names and values are raw; this module encodes them. */
 export interface Sigv4Request {
   /** The HTTP method, e.g. `GET`. */
@@ -178,24 +180,10 @@ export async function sigv4Sign(
   ].join("\n");
   let key: Uint8Array<ArrayBuffer> = encoder.encode(`AWS4${signer.secretAccessKey}`);
   for (const part of [day, signer.region, signer.service, "aws4_request"]) {
-    key = await hmacSha256(key, part);
+    key = await hmac("SHA-256", key, part);
   }
-  const signature = hex(await hmacSha256(key, stringToSign));
+  const signature = hex(await hmac("SHA-256", key, stringToSign));
   return { canonicalRequest, stringToSign, scope, signedHeaders, signature };
-}
-
-async function hmacSha256(
-  key: Uint8Array<ArrayBuffer>,
-  message: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const cryptoKey = await crypto.subtle.importKey(
-    "raw",
-    key,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
 }
 
 function hex(bytes: Uint8Array): string {

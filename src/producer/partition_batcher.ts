@@ -17,7 +17,12 @@ import {
   type RecordBytes,
   type RecordHeaderInput,
 } from "../record/record_batch_builder.ts";
-import { CompletionRuns, type ProducerBatch, type RecordCompletion } from "./producer_batch.ts";
+import {
+  CompletionRuns,
+  newProducerBatch,
+  type ProducerBatch,
+  type RecordCompletion,
+} from "./producer_batch.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { Cancel, Clock } from "../timers.ts";
 import type { CompressionType } from "./options.ts";
@@ -251,18 +256,16 @@ export class PartitionBatcher {
       this.#options.charge(extra);
       reserved += extra;
     }
-    controller.enqueue({
-      topic: this.topic,
-      partition: this.partition,
-      bytes,
-      count: builder.count,
-      completions: batch.completions,
-      reserved,
-      createdMs: batch.createdMs,
-      attempts: 0,
-      baseSequence: -1,
-      producerEpoch: -1,
-      lastError: null,
-    });
+    controller.enqueue(
+      newProducerBatch(
+        this.topic,
+        this.partition,
+        bytes,
+        builder.count,
+        batch.completions,
+        reserved,
+        batch.createdMs,
+      ),
+    );
   }
 }

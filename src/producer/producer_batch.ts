@@ -137,3 +137,39 @@ export interface ProducerBatch {
   /** Why its latest attempt failed, named if it expires; null before any failure. */
   lastError: Error | null;
 }
+
+/**
+ * A closed batch never sent: no attempt, sequence or epoch yet.
+ *
+ * @param topic The topic.
+ * @param partition The partition.
+ * @param bytes The finished RecordBatch v2.
+ * @param count Its records.
+ * @param completions Their completions.
+ * @param reserved The budget bytes it holds.
+ * @param createdMs When its first record was written (ms).
+ * @returns The batch.
+ */
+export function newProducerBatch(
+  topic: string,
+  partition: number,
+  bytes: Uint8Array,
+  count: number,
+  completions: CompletionRuns,
+  reserved: number,
+  createdMs: number,
+): ProducerBatch {
+  return {
+    topic,
+    partition,
+    bytes,
+    count,
+    completions,
+    reserved,
+    createdMs,
+    attempts: 0,
+    baseSequence: -1,
+    producerEpoch: -1,
+    lastError: null,
+  };
+}

@@ -10,7 +10,7 @@
 import { finishBatch } from "../record/finish_batch.ts";
 import { decodeRecordBatch, type RecordBatch } from "../record/record_batch.ts";
 import { RecordBatchBuilder } from "../record/record_batch_builder.ts";
-import type { ProducerBatch } from "./producer_batch.ts";
+import { newProducerBatch, type ProducerBatch } from "./producer_batch.ts";
 
 async function encodeHalf(
   batch: ProducerBatch,
@@ -41,19 +41,15 @@ async function encodeHalf(
   }
   // As the refused batch (codec, transactional bit), but never a control batch.
   const bytes = await finishBatch(builder, decoded.attributes & ~0x20, baseTimestamp, maxTimestamp);
-  return {
-    topic: batch.topic,
-    partition: batch.partition,
+  return newProducerBatch(
+    batch.topic,
+    batch.partition,
     bytes,
-    count: records.length,
-    completions: batch.completions.slice(from, to),
+    records.length,
+    batch.completions.slice(from, to),
     reserved,
-    createdMs: batch.createdMs,
-    attempts: 0,
-    baseSequence: -1,
-    producerEpoch: -1,
-    lastError: null,
-  };
+    batch.createdMs,
+  );
 }
 
 /**
