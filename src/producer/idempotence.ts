@@ -210,6 +210,28 @@ export class Idempotence {
     );
   }
 
+  /**
+   * The halves of a batch the broker refused as too large take its sequence numbers,
+   * in order, under the same epoch (as Java's `splitAndReenqueue`): the broker refused
+   * it whole, so they were not used, and the batches sent after it (refused as out of
+   * order meanwhile) follow. Not after a bump: then everything is numbered again.
+   *
+   * @param batch The refused batch.
+   * @param first Its first half.
+   * @param second Its second half.
+   */
+  inheritSequences(batch: ProducerBatch, first: ProducerBatch, second: ProducerBatch): void {
+    const identity = this.#identity;
+    if (
+      batch.baseSequence < 0 || identity === null || this.#bumpNeeded ||
+      batch.producerEpoch !== identity.producerEpoch
+    ) {
+      return;
+    }
+    first.baseSequence = batch.baseSequence;
+    second.baseSequence = nextSequence(batch.baseSequence, first.count);
+  }
+
   /** Ignores answers still to come. */
   close(): void {
     this.#closed = true;

@@ -29,7 +29,7 @@ import { isAuthenticationError } from "../net/sasl.ts";
 import { backoffMs, type Cancel } from "../timers.ts";
 import { DeliveryTimeout } from "./delivery_timeout.ts";
 import { judgeFailure, movesLeader } from "./failure_policy.ts";
-import { Idempotence, nextSequence, type ProducerIdentity, resequence } from "./idempotence.ts";
+import { Idempotence, type ProducerIdentity, resequence } from "./idempotence.ts";
 import { PartitionQueue } from "./partition_queue.ts";
 import { buildProduceRequest, chooseBatches, produceResults } from "./produce_request.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
@@ -454,18 +454,7 @@ export class Sender {
     splitBatch(batch).then(
       ([first, second]) => {
         queue.splitting--;
-        // The broker refused the batch whole, so its sequence numbers were not used: the
-        // halves take them, in order, under the same epoch (as Java's splitAndReenqueue),
-        // and the batches sent after it (refused as out of order meanwhile) follow.
-        const idempotence = this.#idempotence;
-        const identity = idempotence?.identity ?? null;
-        if (
-          batch.baseSequence >= 0 && identity !== null && !idempotence!.bumpNeeded &&
-          batch.producerEpoch === identity.producerEpoch
-        ) {
-          first.baseSequence = batch.baseSequence;
-          second.baseSequence = nextSequence(batch.baseSequence, first.count);
-        }
+        this.#idempotence?.inheritSequences(batch, first, second);
         this.#pending++; // one batch became two
         queue.toRetry.unshift(first, second);
         queue.releaseRetries();

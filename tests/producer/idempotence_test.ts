@@ -133,3 +133,19 @@ test("resequence() clears what is not acknowledged so it is numbered again from 
   assert.equal(queue.nextSequence, 0);
   assert.deepEqual([retry.baseSequence, waiting.baseSequence], [-1, -1]);
 });
+
+test("inheritSequences() gives a refused batch's halves its numbers, unless a bump waits", async () => {
+  const { state } = idempotence([{ producerId: 7n, producerEpoch: 2 }]);
+  state.ready(0, 0, true);
+  await settle();
+  const refused = batch(5);
+  refused.baseSequence = 10;
+  refused.producerEpoch = 2;
+  const [first, second] = [batch(3), batch(2)];
+  state.inheritSequences(refused, first, second);
+  assert.deepEqual([first.baseSequence, second.baseSequence], [10, 13]);
+  const [a, b] = [batch(3), batch(2)];
+  state.requireBump();
+  state.inheritSequences(refused, a, b);
+  assert.deepEqual([a.baseSequence, b.baseSequence], [-1, -1]);
+});
