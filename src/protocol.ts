@@ -1,6 +1,7 @@
 /**
  * The protocol layer for advanced users and tests: record batch v2 encoding and
- * decoding, CRC-32C, varints, the byte reader and writer, and the Kafka API codecs.
+ * decoding, CRC-32C, varints, the byte reader and writer, request and response
+ * headers, and the Kafka API codecs (both the client's and the broker's sides).
  *
  * @example Round-tripping a record batch
  * ```ts
@@ -48,7 +49,8 @@ export {
   KafkaUnsupportedVersionError,
   type KafkaUnsupportedVersionErrorOptions,
 } from "./errors.ts";
-export { type Api, ApiKey } from "./protocol/api.ts";
+export { type Api, ApiKey, type ServerApi } from "./protocol/api.ts";
+export * from "./protocol/headers.ts";
 export * from "./protocol/apis.ts";
 export * from "./protocol/api_versions.ts";
 export * from "./protocol/metadata.ts";
@@ -60,4 +62,7 @@ export * from "./protocol/end_txn.ts";
 export * from "./protocol/sasl_handshake.ts";
 export * from "./protocol/sasl_authenticate.ts";
 export * from "./protocol/sasl_oauthbearer.ts";
+export * from "./protocol/fetch.ts";
+export * from "./protocol/list_offsets.ts";
+export * from "./protocol/offset_for_leader_epoch.ts";
 export * from "./protocol/versions.ts";

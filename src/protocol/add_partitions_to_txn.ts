@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -143,6 +143,51 @@ function decodeAddPartitionsToTxn(r: Reader, version: number): AddPartitionsToTx
   return response;
 }
 
+function decodeAddPartitionsToTxnRequest(r: Reader, version: number): AddPartitionsToTxnRequest {
+  assertVersion(addPartitionsToTxnApi, version, "decode");
+  const flexible = version >= FLEXIBLE;
+  const int32 = (r: Reader): number => r.int32();
+  const readTopic = (r: Reader): AddPartitionsToTxnTopic => {
+    const topic = flexible
+      ? { name: r.requiredCompactString("topic name"), partitions: r.requiredCompactArray(int32) }
+      : { name: r.requiredString("topic name"), partitions: r.requiredArray(int32) };
+    if (flexible) r.skipTags();
+    return topic;
+  };
+  const request = {
+    transactionalId: flexible
+      ? r.requiredCompactString("transactional id")
+      : r.requiredString("transactional id"),
+    producerId: r.int64(),
+    producerEpoch: r.int16(),
+    topics: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+  };
+  if (flexible) r.skipTags();
+  return request;
+}
+
+function encodeAddPartitionsToTxnResponse(
+  w: Writer,
+  version: number,
+  response: AddPartitionsToTxnResponse,
+): void {
+  assertVersion(addPartitionsToTxnApi, version, "encode");
+  const flexible = version >= FLEXIBLE;
+  w.int32(response.throttleTimeMs);
+  const writePartition = (w: Writer, p: AddPartitionsToTxnPartitionResult): void => {
+    w.int32(p.partitionIndex).int16(p.partitionErrorCode);
+    if (flexible) w.tags();
+  };
+  const writeTopic = (w: Writer, topic: AddPartitionsToTxnTopicResult): void => {
+    if (flexible) {
+      w.compactString(topic.name).compactArray(topic.resultsByPartition, writePartition);
+    } else w.string(topic.name).array(topic.resultsByPartition, writePartition);
+    if (flexible) w.tags();
+  };
+  if (flexible) w.compactArray(response.resultsByTopic, writeTopic).tags();
+  else w.array(response.resultsByTopic, writeTopic);
+}
+
 /**
  * The AddPartitionsToTxn API, client versions v0-v3, flexible from v3.
  *
@@ -160,7 +205,10 @@ function decodeAddPartitionsToTxn(r: Reader, version: number): AddPartitionsToTx
  * console.log(w.length); // 28
  * ```
  */
-export const addPartitionsToTxnApi: Api<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
+export const addPartitionsToTxnApi: ServerApi<
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse
+> = {
   key: ApiKey.AddPartitionsToTxn,
   name: "AddPartitionsToTxn",
   minVersion: 0,
@@ -168,4 +216,6 @@ export const addPartitionsToTxnApi: Api<AddPartitionsToTxnRequest, AddPartitions
   flexibleFrom: FLEXIBLE,
   encode: encodeAddPartitionsToTxn,
   decode: decodeAddPartitionsToTxn,
+  decodeRequest: decodeAddPartitionsToTxnRequest,
+  encodeResponse: encodeAddPartitionsToTxnResponse,
 };

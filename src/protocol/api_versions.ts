@@ -12,11 +12,11 @@
  */
 
 import { KafkaProtocolError } from "../errors.ts";
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import { ErrorCode } from "./error_codes.ts";
 import { Reader } from "./reader.ts";
 import { type ApiVersionRange, assertVersion } from "./versions.ts";
-import type { Writer } from "./writer.ts";
+import { Writer } from "./writer.ts";
 
 /** The client software name this library sends in ApiVersions v3+. */
 export const CLIENT_SOFTWARE_NAME = "webstream-kafka";
@@ -237,6 +237,64 @@ function decodeApiVersions(r: Reader, version: number): ApiVersionsResponse {
   }
 }
 
+function decodeApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest {
+  assertVersion(apiVersionsApi, version, "decode");
+  if (version < FLEXIBLE) return { clientSoftwareName: "", clientSoftwareVersion: "" };
+  const request: ApiVersionsRequest = {
+    clientSoftwareName: r.requiredCompactString("client software name"),
+    clientSoftwareVersion: r.requiredCompactString("client software version"),
+  };
+  if (version >= 5) {
+    request.clusterId = r.compactString();
+    request.nodeId = r.int32();
+  }
+  r.skipTags();
+  return request;
+}
+
+function writeFeatureTags(w: Writer, response: ApiVersionsResponse): void {
+  // Java writes a tagged field only when it differs from its default.
+  const fields = [];
+  if (response.supportedFeatures.length > 0) {
+    const t = new Writer();
+    t.compactArray(response.supportedFeatures, (t, feature) => {
+      t.compactString(feature.name).int16(feature.minVersion).int16(feature.maxVersion).tags();
+    });
+    fields.push({ tag: 0, data: t.bytes() });
+  }
+  if (response.finalizedFeaturesEpoch !== -1n) {
+    fields.push({ tag: 1, data: new Writer(8).int64(response.finalizedFeaturesEpoch).bytes() });
+  }
+  if (response.finalizedFeatures.length > 0) {
+    const t = new Writer();
+    t.compactArray(response.finalizedFeatures, (t, feature) => {
+      t.compactString(feature.name).int16(feature.maxVersionLevel).int16(feature.minVersionLevel)
+        .tags();
+    });
+    fields.push({ tag: 2, data: t.bytes() });
+  }
+  if (response.zkMigrationReady) fields.push({ tag: 3, data: new Uint8Array([1]) });
+  w.tags(fields);
+}
+
+function encodeApiVersionsResponse(
+  w: Writer,
+  version: number,
+  response: ApiVersionsResponse,
+): void {
+  assertVersion(apiVersionsApi, version, "encode");
+  const flexible = version >= FLEXIBLE;
+  w.int16(response.errorCode);
+  const writeRange = (w: Writer, range: ApiVersionRange): void => {
+    w.int16(range.apiKey).int16(range.minVersion).int16(range.maxVersion);
+    if (flexible) w.tags();
+  };
+  if (flexible) w.compactArray(response.apiKeys, writeRange);
+  else w.array(response.apiKeys, writeRange);
+  if (version >= 1) w.int32(response.throttleTimeMs);
+  if (flexible) writeFeatureTags(w, response);
+}
+
 /**
  * The ApiVersions version to retry with after an UNSUPPORTED_VERSION answer: the
  * newest the broker lists for ApiVersions itself (KIP-511), capped at what this
@@ -278,7 +336,9 @@ export function apiVersionsFallbackVersion(
  * The ApiVersions API, v0-v5, flexible from v3. Decoding takes the rest of the
  * reader's input as the body; on UNSUPPORTED_VERSION it reads the v0 body the broker
  * sends whatever the version asked, and if an error answer fits no known shape it
- * returns just the error code (empty `apiKeys`).
+ * returns just the error code (empty `apiKeys`). The broker's side reads v0-v2
+ * requests as empty (name and version ""), and writes a feature tag only when it
+ * differs from its default, as Kafka does.
  *
  * @example Encoding a v3 request
  * ```ts
@@ -289,7 +349,7 @@ export function apiVersionsFallbackVersion(
  * console.log(w.length); // 23
  * ```
  */
-export const apiVersionsApi: Api<ApiVersionsRequest, ApiVersionsResponse> = {
+export const apiVersionsApi: ServerApi<ApiVersionsRequest, ApiVersionsResponse> = {
   key: ApiKey.ApiVersions,
   name: "ApiVersions",
   minVersion: 0,
@@ -297,4 +357,6 @@ export const apiVersionsApi: Api<ApiVersionsRequest, ApiVersionsResponse> = {
   flexibleFrom: FLEXIBLE,
   encode: encodeApiVersions,
   decode: decodeApiVersions,
+  decodeRequest: decodeApiVersionsRequest,
+  encodeResponse: encodeApiVersionsResponse,
 };

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -77,6 +77,28 @@ function decodeEndTxn(r: Reader, version: number): EndTxnResponse {
   return response;
 }
 
+function decodeEndTxnRequest(r: Reader, version: number): EndTxnRequest {
+  assertVersion(endTxnApi, version, "decode");
+  const flexible = version >= FLEXIBLE;
+  const request = {
+    transactionalId: flexible
+      ? r.requiredCompactString("transactional id")
+      : r.requiredString("transactional id"),
+    producerId: r.int64(),
+    producerEpoch: r.int16(),
+    committed: r.boolean(),
+  };
+  if (flexible) r.skipTags();
+  return request;
+}
+
+function encodeEndTxnResponse(w: Writer, version: number, response: EndTxnResponse): void {
+  assertVersion(endTxnApi, version, "encode");
+  w.int32(response.throttleTimeMs).int16(response.errorCode);
+  if (version >= 5) w.int64(response.producerId).int16(response.producerEpoch);
+  if (version >= FLEXIBLE) w.tags();
+}
+
 /**
  * The EndTxn API, v0-v5, flexible from v3.
  *
@@ -94,7 +116,7 @@ function decodeEndTxn(r: Reader, version: number): EndTxnResponse {
  * console.log(w.length); // 15
  * ```
  */
-export const endTxnApi: Api<EndTxnRequest, EndTxnResponse> = {
+export const endTxnApi: ServerApi<EndTxnRequest, EndTxnResponse> = {
   key: ApiKey.EndTxn,
   name: "EndTxn",
   minVersion: 0,
@@ -102,4 +124,6 @@ export const endTxnApi: Api<EndTxnRequest, EndTxnResponse> = {
   flexibleFrom: FLEXIBLE,
   encode: encodeEndTxn,
   decode: decodeEndTxn,
+  decodeRequest: decodeEndTxnRequest,
+  encodeResponse: encodeEndTxnResponse,
 };

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -145,6 +145,52 @@ function decodeFindCoordinator(r: Reader, version: number): FindCoordinatorRespo
   return { throttleTimeMs, coordinators };
 }
 
+function decodeFindCoordinatorRequest(r: Reader, version: number): FindCoordinatorRequest {
+  assertVersion(findCoordinatorApi, version, "decode");
+  const flexible = version >= FLEXIBLE;
+  let key: string | undefined;
+  if (version < BATCHED) key = flexible ? r.requiredCompactString("key") : r.requiredString("key");
+  const keyType = version >= 1 ? r.int8() : CoordinatorType.Group;
+  const coordinatorKeys = key !== undefined
+    ? [key]
+    : r.requiredCompactArray((r) => r.requiredCompactString("coordinator key"));
+  if (flexible) r.skipTags();
+  return { keyType, coordinatorKeys };
+}
+
+function encodeFindCoordinatorResponse(
+  w: Writer,
+  version: number,
+  response: FindCoordinatorResponse,
+): void {
+  assertVersion(findCoordinatorApi, version, "encode");
+  const flexible = version >= FLEXIBLE;
+  if (version >= 1) w.int32(response.throttleTimeMs);
+  if (version >= BATCHED) {
+    w.compactArray(response.coordinators, (w, c) => {
+      w.compactString(c.key ?? "").int32(c.nodeId).compactString(c.host).int32(c.port);
+      w.int16(c.errorCode).compactString(c.errorMessage).tags();
+    });
+  } else {
+    const c = response.coordinators[0];
+    if (response.coordinators.length !== 1 || c === undefined) {
+      throw new RangeError(
+        `Cannot encode FindCoordinator v${version} response with ${response.coordinators.length} coordinators as versions before 4 answer exactly one`,
+      );
+    }
+    w.int16(c.errorCode);
+    if (version >= 1) {
+      if (flexible) w.compactString(c.errorMessage);
+      else w.string(c.errorMessage);
+    }
+    w.int32(c.nodeId);
+    if (flexible) w.compactString(c.host);
+    else w.string(c.host);
+    w.int32(c.port);
+  }
+  if (flexible) w.tags();
+}
+
 /**
  * The FindCoordinator API, v0-v6, flexible from v3, batched from v4.
  *
@@ -160,7 +206,7 @@ function decodeFindCoordinator(r: Reader, version: number): FindCoordinatorRespo
  * console.log(w.length); // 9
  * ```
  */
-export const findCoordinatorApi: Api<FindCoordinatorRequest, FindCoordinatorResponse> = {
+export const findCoordinatorApi: ServerApi<FindCoordinatorRequest, FindCoordinatorResponse> = {
   key: ApiKey.FindCoordinator,
   name: "FindCoordinator",
   minVersion: 0,
@@ -168,4 +214,6 @@ export const findCoordinatorApi: Api<FindCoordinatorRequest, FindCoordinatorResp
   flexibleFrom: FLEXIBLE,
   encode: encodeFindCoordinator,
   decode: decodeFindCoordinator,
+  decodeRequest: decodeFindCoordinatorRequest,
+  encodeResponse: encodeFindCoordinatorResponse,
 };

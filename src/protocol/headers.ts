@@ -57,3 +57,71 @@ export function readResponseHeader(r: Reader, flexible: boolean): number {
   if (flexible) r.skipTags();
   return correlationId;
 }
+
+/** A request header as a broker reads it. */
+export interface RequestHeader {
+  /** The API key. */
+  apiKey: number;
+  /** The API version. */
+  apiVersion: number;
+  /** The id the response must echo. */
+  correlationId: number;
+  /** The client id, or null. */
+  clientId: string | null;
+}
+
+/**
+ * Reads a request header, as a broker does: header v1 (key, version, correlation id,
+ * nullable client id), plus a tagged-field section (header v2) when `isFlexible`
+ * says the API version is flexible. The client id keeps its int16 length in both.
+ *
+ * @param r The reader, at the start of the frame body.
+ * @param isFlexible Whether an API version uses flexible encoding; called once the
+ * key and version are read.
+ * @returns The header.
+ * @throws {KafkaProtocolError} If the header is truncated or malformed.
+ *
+ * @example Reading back a header written by a client
+ * ```ts
+ * import { Reader, readRequestHeader, Writer, writeRequestHeader } from "@webstream/kafka/protocol";
+ *
+ * const w = new Writer();
+ * writeRequestHeader(w, 18, 3, 7, "app", true);
+ * const header = readRequestHeader(new Reader(w.bytes()), () => true);
+ * console.log(header); // { apiKey: 18, apiVersion: 3, correlationId: 7, clientId: "app" }
+ * ```
+ */
+export function readRequestHeader(
+  r: Reader,
+  isFlexible: (apiKey: number, apiVersion: number) => boolean,
+): RequestHeader {
+  const apiKey = r.int16();
+  const apiVersion = r.int16();
+  const correlationId = r.int32();
+  const clientId = r.string();
+  if (isFlexible(apiKey, apiVersion)) r.skipTags();
+  return { apiKey, apiVersion, correlationId, clientId };
+}
+
+/**
+ * Writes a response header, as a broker does: v0 (the correlation id) or, when
+ * `flexible` (see {@link responseHeaderIsFlexible}), v1 with an empty tagged-field
+ * section.
+ *
+ * @param w The writer.
+ * @param correlationId The request's correlation id.
+ * @param flexible Whether the header is v1.
+ *
+ * @example A flexible response header
+ * ```ts
+ * import { Writer, writeResponseHeader } from "@webstream/kafka/protocol";
+ *
+ * const w = new Writer();
+ * writeResponseHeader(w, 7, true);
+ * console.log(w.bytes()); // Uint8Array(5) [ 0, 0, 0, 7, 0 ]
+ * ```
+ */
+export function writeResponseHeader(w: Writer, correlationId: number, flexible: boolean): void {
+  w.int32(correlationId);
+  if (flexible) w.tags();
+}

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -85,6 +85,32 @@ function decodeInitProducerId(r: Reader, version: number): InitProducerIdRespons
   return response;
 }
 
+function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
+  assertVersion(initProducerIdApi, version, "decode");
+  const flexible = version >= FLEXIBLE;
+  const request: InitProducerIdRequest = {
+    transactionalId: flexible ? r.compactString() : r.string(),
+    transactionTimeoutMs: r.int32(),
+  };
+  if (version >= 3) {
+    request.producerId = r.int64();
+    request.producerEpoch = r.int16();
+  }
+  if (flexible) r.skipTags();
+  return request;
+}
+
+function encodeInitProducerIdResponse(
+  w: Writer,
+  version: number,
+  response: InitProducerIdResponse,
+): void {
+  assertVersion(initProducerIdApi, version, "encode");
+  w.int32(response.throttleTimeMs).int16(response.errorCode);
+  w.int64(response.producerId).int16(response.producerEpoch);
+  if (version >= FLEXIBLE) w.tags();
+}
+
 /**
  * The InitProducerId API, v0-v5, flexible from v2.
  *
@@ -97,7 +123,7 @@ function decodeInitProducerId(r: Reader, version: number): InitProducerIdRespons
  * console.log(w.length); // 16
  * ```
  */
-export const initProducerIdApi: Api<InitProducerIdRequest, InitProducerIdResponse> = {
+export const initProducerIdApi: ServerApi<InitProducerIdRequest, InitProducerIdResponse> = {
   key: ApiKey.InitProducerId,
   name: "InitProducerId",
   minVersion: 0,
@@ -105,4 +131,6 @@ export const initProducerIdApi: Api<InitProducerIdRequest, InitProducerIdRespons
   flexibleFrom: FLEXIBLE,
   encode: encodeInitProducerId,
   decode: decodeInitProducerId,
+  decodeRequest: decodeInitProducerIdRequest,
+  encodeResponse: encodeInitProducerIdResponse,
 };

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import { ErrorCode } from "./error_codes.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
@@ -244,6 +244,74 @@ function decodeMetadata(r: Reader, version: number): MetadataResponse {
   return response;
 }
 
+function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
+  assertVersion(metadataApi, version, "decode");
+  const flexible = version >= FLEXIBLE;
+  const readTopic = (r: Reader): MetadataRequestTopic => {
+    const topicId = version >= 10 ? r.uuid() : undefined;
+    // Null (ask by id) is possible only from v10, all flexible.
+    const name = flexible ? r.compactString() : r.requiredString("topic name");
+    if (flexible) r.skipTags();
+    return topicId === undefined ? { name } : { name, topicId };
+  };
+  const request: MetadataRequest = {
+    topics: flexible ? r.compactArray(readTopic) : r.array(readTopic),
+    // Before v4 a broker could always auto-create (if configured to).
+    allowAutoTopicCreation: version >= 4 ? r.boolean() : true,
+  };
+  if (version >= 8 && version <= 10) request.includeClusterAuthorizedOperations = r.boolean();
+  if (version >= 8) request.includeTopicAuthorizedOperations = r.boolean();
+  if (flexible) r.skipTags();
+  return request;
+}
+
+function encodeMetadataResponse(w: Writer, version: number, response: MetadataResponse): void {
+  assertVersion(metadataApi, version, "encode");
+  const flexible = version >= FLEXIBLE;
+  const string = (value: string | null): void => {
+    if (flexible) w.compactString(value);
+    else w.string(value);
+  };
+  const int32s = (values: readonly number[]): void => {
+    if (flexible) w.compactArray(values, (w, n) => w.int32(n));
+    else w.array(values, (w, n) => w.int32(n));
+  };
+  const array = <T>(items: readonly T[], write: (item: T) => void): void => {
+    if (flexible) w.unsignedVarint(items.length + 1);
+    else w.int32(items.length);
+    for (const item of items) write(item);
+  };
+  if (version >= 3) w.int32(response.throttleTimeMs);
+  array(response.brokers, (broker) => {
+    w.int32(broker.nodeId);
+    string(broker.host);
+    w.int32(broker.port);
+    string(broker.rack);
+    if (flexible) w.tags();
+  });
+  if (version >= 2) string(response.clusterId);
+  w.int32(response.controllerId);
+  array(response.topics, (topic) => {
+    w.int16(topic.errorCode);
+    string(topic.name);
+    if (version >= 10) w.uuid(topic.topicId);
+    w.boolean(topic.isInternal);
+    array(topic.partitions, (partition) => {
+      w.int16(partition.errorCode).int32(partition.partitionIndex).int32(partition.leaderId);
+      if (version >= 7) w.int32(partition.leaderEpoch);
+      int32s(partition.replicaNodes);
+      int32s(partition.isrNodes);
+      if (version >= 5) int32s(partition.offlineReplicas);
+      if (flexible) w.tags();
+    });
+    if (version >= 8) w.int32(topic.topicAuthorizedOperations);
+    if (flexible) w.tags();
+  });
+  if (version >= 8 && version <= 10) w.int32(response.clusterAuthorizedOperations);
+  if (version >= 13) w.int16(response.errorCode);
+  if (flexible) w.tags();
+}
+
 /**
  * The Metadata API, v1-v13, flexible from v9. Kafka 4.x still accepts v0-v13; v1 is
  * the oldest this client needs (v0 cannot ask for "all topics" with null).
@@ -257,7 +325,7 @@ function decodeMetadata(r: Reader, version: number): MetadataResponse {
  * console.log(w.length); // 28
  * ```
  */
-export const metadataApi: Api<MetadataRequest, MetadataResponse> = {
+export const metadataApi: ServerApi<MetadataRequest, MetadataResponse> = {
   key: ApiKey.Metadata,
   name: "Metadata",
   minVersion: 1,
@@ -265,4 +333,6 @@ export const metadataApi: Api<MetadataRequest, MetadataResponse> = {
   flexibleFrom: FLEXIBLE,
   encode: encodeMetadata,
   decode: decodeMetadata,
+  decodeRequest: decodeMetadataRequest,
+  encodeResponse: encodeMetadataResponse,
 };

@@ -13,10 +13,10 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
-import type { Writer } from "./writer.ts";
+import { Writer } from "./writer.ts";
 
 /** The records for one partition. */
 export interface ProducePartitionData {
@@ -274,9 +274,101 @@ function decodeProduce(r: Reader, version: number): ProduceResponse {
   return response;
 }
 
+function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
+  assertVersion(produceApi, version, "decode");
+  const flexible = version >= FLEXIBLE;
+  const byId = version >= TOPIC_IDS;
+  const readPartition = (r: Reader): ProducePartitionData => {
+    const partition = {
+      index: r.int32(),
+      // A view of the frame: the broker copies what it keeps.
+      records: flexible ? r.compactBytes() : r.bytes32(),
+    };
+    if (flexible) r.skipTags();
+    return partition;
+  };
+  const readTopic = (r: Reader): ProduceTopicData => {
+    const topic: ProduceTopicData = byId ? { name: "", topicId: r.uuid(), partitionData: [] } : {
+      name: flexible ? r.requiredCompactString("topic name") : r.requiredString("topic name"),
+      partitionData: [],
+    };
+    topic.partitionData = flexible
+      ? r.requiredCompactArray(readPartition)
+      : r.requiredArray(readPartition);
+    if (flexible) r.skipTags();
+    return topic;
+  };
+  const request: ProduceRequest = {
+    transactionalId: flexible ? r.compactString() : r.string(),
+    acks: r.int16(),
+    timeoutMs: r.int32(),
+    topicData: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+  };
+  if (flexible) r.skipTags();
+  return request;
+}
+
+function encodeProduceResponse(w: Writer, version: number, response: ProduceResponse): void {
+  assertVersion(produceApi, version, "encode");
+  const flexible = version >= FLEXIBLE;
+  const byId = version >= TOPIC_IDS;
+  const string = (value: string | null): void => {
+    if (flexible) w.compactString(value);
+    else w.string(value);
+  };
+  const count = (n: number): void => {
+    if (flexible) w.unsignedVarint(n + 1);
+    else w.int32(n);
+  };
+  count(response.responses.length);
+  for (const topic of response.responses) {
+    if (byId) w.uuid(topic.topicId);
+    else string(topic.name);
+    count(topic.partitionResponses.length);
+    for (const partition of topic.partitionResponses) {
+      w.int32(partition.index).int16(partition.errorCode).int64(partition.baseOffset);
+      w.int64(partition.logAppendTimeMs);
+      if (version >= 5) w.int64(partition.logStartOffset);
+      if (version >= 8) {
+        count(partition.recordErrors.length);
+        for (const error of partition.recordErrors) {
+          w.int32(error.batchIndex);
+          string(error.batchIndexErrorMessage);
+          if (flexible) w.tags();
+        }
+        string(partition.errorMessage);
+      }
+      if (flexible) {
+        const leader = partition.currentLeader;
+        // Written only when it differs from its default (-1, -1), as Java does.
+        if (
+          version >= 10 && leader !== null && (leader.leaderId !== -1 || leader.leaderEpoch !== -1)
+        ) {
+          const t = new Writer(16).int32(leader.leaderId).int32(leader.leaderEpoch).tags();
+          w.tags([{ tag: 0, data: t.bytes() }]);
+        } else w.tags();
+      }
+    }
+    if (flexible) w.tags();
+  }
+  w.int32(response.throttleTimeMs);
+  if (flexible) {
+    if (version >= 10 && response.nodeEndpoints.length > 0) {
+      const t = new Writer();
+      t.compactArray(response.nodeEndpoints, (t, endpoint) => {
+        t.int32(endpoint.nodeId).compactString(endpoint.host).int32(endpoint.port);
+        t.compactString(endpoint.rack).tags();
+      });
+      w.tags([{ tag: 0, data: t.bytes() }]);
+    } else w.tags();
+  }
+}
+
 /**
  * The Produce API, v3-v13, flexible from v9, topic ids instead of names from v13.
- * With acks 0 the broker sends no response at all.
+ * With acks 0 the broker sends no response at all. The broker's request decoder
+ * leaves each partition's records as a view of the request frame, and from v13
+ * gives each topic an empty name beside its id.
  *
  * @example Encoding a v9 request around an encoded record batch
  * ```ts
@@ -293,7 +385,7 @@ function decodeProduce(r: Reader, version: number): ProduceResponse {
  * console.log(w.length); // 85
  * ```
  */
-export const produceApi: Api<ProduceRequest, ProduceResponse> = {
+export const produceApi: ServerApi<ProduceRequest, ProduceResponse> = {
   key: ApiKey.Produce,
   name: "Produce",
   minVersion: 3,
@@ -301,4 +393,6 @@ export const produceApi: Api<ProduceRequest, ProduceResponse> = {
   flexibleFrom: FLEXIBLE,
   encode: encodeProduce,
   decode: decodeProduce,
+  decodeRequest: decodeProduceRequest,
+  encodeResponse: encodeProduceResponse,
 };

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -63,6 +63,28 @@ function decodeSaslAuthenticate(r: Reader, version: number): SaslAuthenticateRes
   return { errorCode, errorMessage, authBytes, sessionLifetimeMs };
 }
 
+function decodeSaslAuthenticateRequest(r: Reader, version: number): SaslAuthenticateRequest {
+  assertVersion(saslAuthenticateApi, version, "decode");
+  const flexible = version >= FLEXIBLE;
+  const authBytes = (flexible ? r.compactBytes() : r.bytes32()) ?? EMPTY;
+  if (flexible) r.skipTags();
+  return { authBytes };
+}
+
+function encodeSaslAuthenticateResponse(
+  w: Writer,
+  version: number,
+  response: SaslAuthenticateResponse,
+): void {
+  assertVersion(saslAuthenticateApi, version, "encode");
+  const flexible = version >= FLEXIBLE;
+  w.int16(response.errorCode);
+  if (flexible) w.compactString(response.errorMessage).compactBytes(response.authBytes);
+  else w.string(response.errorMessage).bytes32(response.authBytes);
+  if (version >= 1) w.int64(response.sessionLifetimeMs);
+  if (flexible) w.tags();
+}
+
 /**
  * The SaslAuthenticate API, v0-v2, flexible from v2.
  *
@@ -75,7 +97,7 @@ function decodeSaslAuthenticate(r: Reader, version: number): SaslAuthenticateRes
  * console.log(w.length); // 15
  * ```
  */
-export const saslAuthenticateApi: Api<SaslAuthenticateRequest, SaslAuthenticateResponse> = {
+export const saslAuthenticateApi: ServerApi<SaslAuthenticateRequest, SaslAuthenticateResponse> = {
   key: ApiKey.SaslAuthenticate,
   name: "SaslAuthenticate",
   minVersion: 0,
@@ -83,4 +105,6 @@ export const saslAuthenticateApi: Api<SaslAuthenticateRequest, SaslAuthenticateR
   flexibleFrom: FLEXIBLE,
   encode: encodeSaslAuthenticate,
   decode: decodeSaslAuthenticate,
+  decodeRequest: decodeSaslAuthenticateRequest,
+  encodeResponse: encodeSaslAuthenticateResponse,
 };

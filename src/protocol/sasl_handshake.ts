@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Api, ApiKey } from "./api.ts";
+import { ApiKey, type ServerApi } from "./api.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -49,6 +49,20 @@ function decodeSaslHandshake(r: Reader, version: number): SaslHandshakeResponse 
   };
 }
 
+function decodeSaslHandshakeRequest(r: Reader, version: number): SaslHandshakeRequest {
+  assertVersion(saslHandshakeApi, version, "decode");
+  return { mechanism: r.requiredString("mechanism") };
+}
+
+function encodeSaslHandshakeResponse(
+  w: Writer,
+  version: number,
+  response: SaslHandshakeResponse,
+): void {
+  assertVersion(saslHandshakeApi, version, "encode");
+  w.int16(response.errorCode).array(response.mechanisms, (w, m) => w.string(m));
+}
+
 /**
  * The SaslHandshake API, v1 only (never flexible).
  *
@@ -61,7 +75,7 @@ function decodeSaslHandshake(r: Reader, version: number): SaslHandshakeResponse 
  * console.log(w.length); // 15
  * ```
  */
-export const saslHandshakeApi: Api<SaslHandshakeRequest, SaslHandshakeResponse> = {
+export const saslHandshakeApi: ServerApi<SaslHandshakeRequest, SaslHandshakeResponse> = {
   key: ApiKey.SaslHandshake,
   name: "SaslHandshake",
   minVersion: 1,
@@ -69,4 +83,6 @@ export const saslHandshakeApi: Api<SaslHandshakeRequest, SaslHandshakeResponse> 
   flexibleFrom: Infinity,
   encode: encodeSaslHandshake,
   decode: decodeSaslHandshake,
+  decodeRequest: decodeSaslHandshakeRequest,
+  encodeResponse: encodeSaslHandshakeResponse,
 };
