@@ -1,11 +1,13 @@
 /**
- * The Bun adapter: a {@linkcode Transport} over `Bun.connect`. This is the only file
+ * The Bun adapter: a {@linkcode Transport} over `Bun.connect`, and a
+ * {@linkcode Listener} over `Bun.listen` for the test broker. This is the only file
  * of the package that uses `Bun.*`; it declares the few Bun types it needs, so it
  * type-checks without Bun's type package.
  *
  * @module
  */
 
+import type { Accepted, Listener, ListenOptions } from "./listener.ts";
 import type { ConnectOptions, Transport } from "./transport.ts";
 
 /** The part of Bun's `Socket` this adapter uses. */
@@ -38,9 +40,30 @@ interface BunConnectOptions {
   socket: BunSocketHandler;
 }
 
+/** The part of Bun's server `SocketHandler` this adapter uses. */
+interface BunServerSocketHandler extends Omit<BunSocketHandler, "connectError"> {
+  open(socket: BunSocket): void;
+}
+
+/** The part of Bun's `TCPSocketListenOptions` this adapter uses. */
+interface BunListenOptions {
+  hostname: string;
+  port: number;
+  tls?: { cert: string; key: string };
+  socket: BunServerSocketHandler;
+}
+
+/** The part of Bun's `TCPSocketListener` this adapter uses. */
+interface BunSocketListener {
+  readonly port: number;
+  readonly hostname: string;
+  stop(closeActiveConnections?: boolean): void;
+}
+
 /** The part of the `Bun` global this adapter uses. */
 interface BunGlobal {
   connect(options: BunConnectOptions): Promise<BunSocket>;
+  listen(options: BunListenOptions): BunSocketListener;
 }
 
 /** Bytes received but not yet read past which the socket is paused. */
@@ -229,4 +252,70 @@ export async function connectBun(options: ConnectOptions): Promise<Transport> {
   } finally {
     if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * Listens with `Bun.listen` (TLS when a certificate is given); each accepted socket
+ * gets `TCP_NODELAY` and becomes a transport with the same reads and partial-write
+ * handling as a client socket.
+ *
+ * @param options The address, port (0: any free port) and TLS certificate.
+ * @param onAccept Called with each accepted connection.
+ * @returns The listener.
+ *
+ * @example Listening on a free port
+ * ```ts ignore
+ * import { listenBun } from "./bun_transport.ts";
+ *
+ * const listener = await listenBun({ host: "127.0.0.1", port: 0 }, ({ transport }) => transport.close());
+ * await listener.close();
+ * ```
+ */
+export function listenBun(
+  options: ListenOptions,
+  onAccept: (accepted: Accepted) => void,
+): Promise<Listener> {
+  const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+  // Bun's handlers are shared by every socket of the listener: each socket finds its transport.
+  const transports = new WeakMap<BunSocket, BunTransport>();
+  const on = (socket: BunSocket): BunSocketHandler | undefined => transports.get(socket)?.handler;
+  let closed = false;
+  const server = bun.listen({
+    hostname: options.host,
+    port: options.port,
+    ...(options.tls === undefined ? {} : { tls: { cert: options.tls.cert, key: options.tls.key } }),
+    socket: {
+      open: (socket) => {
+        if (closed) {
+          socket.terminate();
+          return;
+        }
+        const transport = new BunTransport();
+        transports.set(socket, transport);
+        transport.attach(socket);
+        const peer = socket as unknown as { remoteAddress?: string; remotePort?: number };
+        const remote = peer.remotePort === undefined
+          ? String(peer.remoteAddress)
+          : `${peer.remoteAddress}:${peer.remotePort}`;
+        onAccept({ transport, remote });
+      },
+      data: (socket, data) => on(socket)?.data(socket, data),
+      drain: (socket) => on(socket)?.drain(socket),
+      end: (socket) => on(socket)?.end(socket),
+      close: (socket, error) => on(socket)?.close(socket, error),
+      error: (socket, error) => on(socket)?.error(socket, error),
+      handshake: (socket, success, error) => on(socket)?.handshake(socket, success, error),
+    },
+  });
+  return Promise.resolve({
+    host: server.hostname,
+    port: server.port,
+    close: () => {
+      if (!closed) {
+        closed = true;
+        server.stop(false);
+      }
+      return Promise.resolve();
+    },
+  });
 }

@@ -1,10 +1,12 @@
 /**
  * The Deno adapter: a {@linkcode Transport} over `Deno.connect` (and `Deno.startTls`
- * for TLS). This is the only file of the package that uses `Deno.*`.
+ * for TLS), and a {@linkcode Listener} over `Deno.listen` / `Deno.listenTls` for the
+ * test broker. This is the only file of the package that uses `Deno.*`.
  *
  * @module
  */
 
+import type { Accepted, Listener, ListenOptions } from "./listener.ts";
 import type { ConnectOptions, Transport } from "./transport.ts";
 
 /** Bytes asked for per read. */
@@ -130,4 +132,76 @@ export async function connectDeno(options: ConnectOptions): Promise<Transport> {
   } finally {
     signal?.removeEventListener("abort", abort);
   }
+}
+
+function describeAddr(addr: Deno.Addr): string {
+  if (addr.transport !== "tcp" && addr.transport !== "udp") return addr.transport;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return `${host}:${addr.port}`;
+}
+
+/**
+ * Listens with `Deno.listen` (or `Deno.listenTls`); each accepted connection gets
+ * `TCP_NODELAY` and, with TLS, completes its handshake before it is handed over (a
+ * failed handshake closes it quietly).
+ *
+ * @param options The address, port (0: any free port) and TLS certificate.
+ * @param onAccept Called with each accepted connection.
+ * @returns The listener.
+ *
+ * @example Listening on a free port
+ * ```ts ignore
+ * import { listenDeno } from "./deno_transport.ts";
+ *
+ * const listener = await listenDeno({ host: "127.0.0.1", port: 0 }, ({ transport }) => transport.close());
+ * await listener.close();
+ * ```
+ */
+export function listenDeno(
+  options: ListenOptions,
+  onAccept: (accepted: Accepted) => void,
+): Promise<Listener> {
+  const { host, port, tls } = options;
+  const server: Deno.Listener = tls === undefined
+    ? Deno.listen({ hostname: host, port })
+    : Deno.listenTls({ hostname: host, port, cert: tls.cert, key: tls.key });
+  let closed = false;
+  const accept = async (conn: Deno.Conn): Promise<void> => {
+    try {
+      if (tls !== undefined) await (conn as Deno.TlsConn).handshake();
+      (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
+    } catch {
+      safely(() => conn.close());
+      return;
+    }
+    if (closed) {
+      safely(() => conn.close());
+      return;
+    }
+    onAccept({ transport: new DenoTransport(conn), remote: describeAddr(conn.remoteAddr) });
+  };
+  const loop = (async () => {
+    while (!closed) {
+      let conn: Deno.Conn;
+      try {
+        conn = await server.accept();
+      } catch {
+        if (closed) return;
+        // A failed accept (a peer gone before it was taken) does not stop the listener.
+        continue;
+      }
+      void accept(conn);
+    }
+  })();
+  const addr = server.addr as Deno.NetAddr;
+  return Promise.resolve({
+    host: addr.hostname,
+    port: addr.port,
+    close: async () => {
+      if (closed) return loop;
+      closed = true;
+      safely(() => server.close());
+      await loop;
+    },
+  });
 }

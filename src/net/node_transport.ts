@@ -1,13 +1,15 @@
 /**
  * The `node:net` adapter: a {@linkcode Transport} over `node:net` and `node:tls`
- * sockets. It is the fallback for runtimes that are neither Deno nor Bun, and works
- * on both of them too.
+ * sockets, and a {@linkcode Listener} over their servers for the test broker. It is
+ * the fallback for runtimes that are neither Deno nor Bun, and works on both of them
+ * too.
  *
  * @module
  */
 
 import * as net from "node:net";
 import * as tls from "node:tls";
+import type { Accepted, Listener, ListenOptions } from "./listener.ts";
 import type { ConnectOptions, Transport } from "./transport.ts";
 
 /** Bytes received but not yet read past which the socket is paused. */
@@ -138,5 +140,58 @@ export function connectNode(options: ConnectOptions): Promise<Transport> {
     signal?.addEventListener("abort", onAbort, { once: true });
     socket.once("error", onError);
     socket.once(connectEvent, onConnect);
+  });
+}
+
+/**
+ * Listens with `node:net` (or `node:tls` when a certificate is given); each accepted
+ * socket gets `TCP_NODELAY` and is handed over once connected (after the TLS
+ * handshake for TLS).
+ *
+ * @param options The address, port (0: any free port) and TLS certificate.
+ * @param onAccept Called with each accepted connection.
+ * @returns The listener.
+ *
+ * @example Listening on a free port
+ * ```ts ignore
+ * import { listenNode } from "./node_transport.ts";
+ *
+ * const listener = await listenNode({ host: "127.0.0.1", port: 0 }, ({ transport }) => transport.close());
+ * await listener.close();
+ * ```
+ */
+export function listenNode(
+  options: ListenOptions,
+  onAccept: (accepted: Accepted) => void,
+): Promise<Listener> {
+  const accept = (socket: net.Socket): void => {
+    socket.setNoDelay(true);
+    const host = socket.remoteAddress ?? "unknown";
+    const remote = `${host.includes(":") ? `[${host}]` : host}:${socket.remotePort}`;
+    onAccept({ transport: new NodeTransport(socket), remote });
+  };
+  const server: net.Server = options.tls === undefined
+    ? net.createServer(accept)
+    : tls.createServer({ cert: options.tls.cert, key: options.tls.key }, accept);
+  // A peer that fails its TLS handshake is dropped; the listener goes on.
+  server.on("tlsClientError", (_error: Error, socket: net.Socket) => socket.destroy());
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off("error", reject);
+      const address = server.address() as net.AddressInfo;
+      let closing: Promise<void> | undefined;
+      resolve({
+        host: address.address,
+        port: address.port,
+        close: () =>
+          closing ??= new Promise<void>((done) => {
+            // The port is free once the listening handle closes; accepted sockets are
+            // their owner's to close, so "close" is not awaited (it waits for them).
+            server.close();
+            setTimeout(done, 0);
+          }),
+      });
+    });
   });
 }
