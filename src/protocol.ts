@@ -21,6 +21,7 @@ export {
   type BatchRecordInput,
   decodeRecordBatch,
   type DecodeRecordBatchOptions,
+  decodeRecordsSection,
   encodeRecordBatch,
   type RecordBatch,
   type RecordBatchInput,

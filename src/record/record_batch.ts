@@ -267,18 +267,35 @@ export function decodeRecordBatch(
   const section = r.raw(r.remaining);
   const compression = attributes & 0x07;
   if (compression === 0) {
-    batch.records = decodeRecords(section, count);
+    batch.records = decodeRecordsSection(section, count);
     return batch;
   }
   const codec = compressionCodec(compression);
   const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   return Promise.resolve(codec.decompress(section, maxBytes)).then((plain) => {
-    batch.records = decodeRecords(plain, count);
+    batch.records = decodeRecordsSection(plain, count);
     return batch;
   });
 }
 
-function decodeRecords(section: Uint8Array, count: number): BatchRecord[] {
+/**
+ * Decodes the records section of a batch (after its 61-byte header, decompressed),
+ * checking every record as {@link decodeRecordBatch} does.
+ *
+ * @example Decoding the records of an uncompressed batch
+ * ```ts
+ * import { decodeRecordsSection, encodeRecordBatch } from "@webstream/kafka/protocol";
+ *
+ * const bytes = await encodeRecordBatch({ records: [{ value: "a" }, { value: "b" }] });
+ * console.log(decodeRecordsSection(bytes.subarray(61), 2).length); // 2
+ * ```
+ *
+ * @param section The records, uncompressed.
+ * @param count The record count of the batch header.
+ * @returns The records.
+ * @throws {KafkaProtocolError} On a malformed record, or bytes left over.
+ */
+export function decodeRecordsSection(section: Uint8Array, count: number): BatchRecord[] {
   // Every record takes at least 7 bytes, so a count beyond that is refused before
   // anything is allocated for it.
   if (count > section.length / 7) {

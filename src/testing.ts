@@ -1,0 +1,45 @@
+/**
+ * A Kafka in the box, for tests: `startTestBroker()` runs a cluster of Kafka brokers
+ * inside the process, on the loopback interface, that this package's producer and
+ * other clients (the Java client, librdkafka, franz-go) accept. It keeps what was
+ * produced (`records()`), validates what Kafka validates (CRCs, sequences, epochs,
+ * transactions, leadership, sizes), bounds its memory by retention, and injects
+ * faults on demand.
+ *
+ * @example A pipeline tested without a Kafka
+ * ```ts
+ * import { startTestBroker } from "@webstream/kafka/testing";
+ * import { kafkaSink } from "@webstream/kafka";
+ *
+ * await using broker = await startTestBroker({ topics: { events: 3 } });
+ * broker.faults.failNext("Produce", "NOT_LEADER_OR_FOLLOWER"); // retried by the producer
+ * await ReadableStream.from([{ key: "k", value: "v" }])
+ *   .pipeTo(kafkaSink({ bootstrap: broker.bootstrap, topic: "events" }));
+ * console.log(broker.records("events").length); // 1
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type PartitionOffsets,
+  type RecordsOptions,
+  startTestBroker,
+  type TestBroker,
+  type TestBrokerNode,
+  type TestBrokerOptions,
+  type TestSaslOptions,
+  type TestTopicOptions,
+} from "./testing/test_broker.ts";
+export {
+  type ApiSelector,
+  type DelayOptions,
+  type DropOptions,
+  type DropPoint,
+  Faults,
+  type FaultScope,
+} from "./testing/faults.ts";
+export type { StoredRecord } from "./testing/stored_records.ts";
+export type { SequenceRules } from "./testing/producer_state.ts";
+export type { TestSaslMechanism } from "./testing/sasl_server.ts";
+export type { Listener, ListenFunction, ListenOptions, ListenTlsOptions } from "./net/listener.ts";

@@ -1,0 +1,366 @@
+/**
+ * One client connection to a test broker: size-prefixed frames in, one request at a
+ * time (Kafka answers a connection's requests in order), the request header and
+ * body decoded by the API's broker-side codec, the handler run, the response framed
+ * and written. Whatever a client sends, the broker never crashes or hangs on it: a
+ * frame that is too large, a header or body that does not decode, an API or version
+ * not served, or a request out of turn during SASL closes the connection (as Kafka
+ * does) and is reported with a typed {@link KafkaProtocolError}; the broker goes on.
+ * Memory per connection is bounded by the largest frame accepted.
+ *
+ * @module
+ */
+
+import { KafkaProtocolError } from "../errors.ts";
+import { ApiKey } from "../protocol/api.ts";
+import { apiVersionsApi } from "../protocol/api_versions.ts";
+import {
+  readRequestHeader,
+  type RequestHeader,
+  responseHeaderIsFlexible,
+  writeResponseHeader,
+} from "../protocol/headers.ts";
+import { Reader } from "../protocol/reader.ts";
+import type { ApiVersionRange } from "../protocol/versions.ts";
+import { Writer } from "../protocol/writer.ts";
+import type { Transport } from "../net/transport.ts";
+import type { BrokerNodeState, ClusterState } from "./cluster_state.ts";
+import type { Faults } from "./faults.ts";
+import type { BrokerContext, BrokerSettings, ConnectionSession } from "./handler.ts";
+import { handlers } from "./handlers.ts";
+import { unsupportedApiVersions } from "./handlers/api_versions.ts";
+import type { TransactionCoordinator } from "./transaction_coordinator.ts";
+
+/** What a connection needs from its broker. */
+export interface ConnectionHost {
+  /** The cluster model. */
+  readonly cluster: ClusterState;
+  /** The transaction coordinator. */
+  readonly coordinator: TransactionCoordinator;
+  /** The faults. */
+  readonly faults: Faults;
+  /** The broker. */
+  readonly node: BrokerNodeState;
+  /** The broker settings. */
+  readonly settings: BrokerSettings;
+  /** What ApiVersions advertises. */
+  readonly served: readonly ApiVersionRange[];
+  /** The largest request frame accepted (`socket.request.max.bytes`). */
+  readonly maxRequestBytes: number;
+  /** Reports a connection that ended, and why, for `--verbose` logs. */
+  readonly onEnd: (connection: BrokerConnection, summary: string) => void;
+  /** Reports a request that broke the protocol (the connection is closed). */
+  readonly onProtocolError: (error: KafkaProtocolError) => void;
+}
+
+const SASL_APIS = new Set<number>([
+  ApiKey.ApiVersions,
+  ApiKey.SaslHandshake,
+  ApiKey.SaslAuthenticate,
+]);
+
+function apiName(key: number): string {
+  return handlers.get(key)?.api.name ?? `api ${key}`;
+}
+
+function isFlexible(apiKey: number, version: number): boolean {
+  const handler = handlers.get(apiKey);
+  return handler !== undefined && version >= handler.api.flexibleFrom;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** A client connection being served. */
+export class BrokerConnection {
+  /** The peer, `host:port`. */
+  readonly remote: string;
+  /** Resolves once the connection ended and its socket is released. */
+  readonly done: Promise<void>;
+  readonly #host: ConnectionHost;
+  readonly #transport: Transport;
+  readonly #abort = new AbortController();
+  readonly #session: ConnectionSession;
+  readonly #counts = new Map<string, number>();
+  #reason = "the client closed it";
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+
+  /**
+   * Starts serving an accepted connection.
+   *
+   * @param host The broker.
+   * @param transport The connection.
+   * @param remote The peer's address, for logs.
+   */
+  constructor(host: ConnectionHost, transport: Transport, remote: string) {
+    this.#host = host;
+    this.#transport = transport;
+    this.remote = remote;
+    const sasl = host.settings.saslMechanisms.length > 0;
+    this.#session = {
+      sasl: sasl ? "handshake" : "none",
+      mechanism: null,
+      exchange: null,
+      user: null,
+      sessionExpiresMs: Infinity,
+      closeAfterResponse: false,
+    };
+    this.done = this.#serve();
+  }
+
+  /**
+   * Closes the connection (the broker stops, or a fault drops it).
+   *
+   * @param reason Why, for the log line.
+   */
+  close(reason = "the broker closed it"): void {
+    if (this.#abort.signal.aborted) return;
+    this.#reason = reason;
+    this.#abort.abort();
+    this.#transport.close();
+  }
+
+  async #serve(): Promise<void> {
+    const reader = this.#transport.readable.getReader();
+    try {
+      while (!this.#abort.signal.aborted) {
+        const sizeBytes = await this.#take(reader, 4);
+        if (sizeBytes === null) break;
+        const size = new DataView(sizeBytes.buffer, sizeBytes.byteOffset, 4).getInt32(0);
+        if (size < 0 || size > this.#host.maxRequestBytes) {
+          this.#refuse(
+            new KafkaProtocolError(
+              `Cannot read request from ${this.remote} as its size ${size} is outside 0-${this.#host.maxRequestBytes} bytes`,
+            ),
+          );
+          break;
+        }
+        const frame = await this.#take(reader, size);
+        if (frame === null) {
+          if (!this.#abort.signal.aborted) this.#reason = "the client closed it mid-request";
+          break;
+        }
+        await this.#handle(frame);
+      }
+    } catch (error) {
+      if (!this.#abort.signal.aborted) {
+        this.#reason = error instanceof KafkaProtocolError
+          ? error.message
+          : `an internal error: ${String(error)}`;
+      }
+    } finally {
+      reader.releaseLock();
+      this.#abort.abort();
+      this.#transport.close();
+      await this.#transport.closed;
+      this.#host.onEnd(this, this.#summary());
+    }
+  }
+
+  /** Reads exactly `n` bytes, or null at end of stream. */
+  async #take(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    n: number,
+  ): Promise<Uint8Array | null> {
+    while (this.#buffered < n) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch {
+        return null;
+      }
+      if (result.done) return null;
+      this.#chunks.push(result.value);
+      this.#buffered += result.value.length;
+    }
+    const first = this.#chunks[0]!;
+    let out: Uint8Array;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+    } else {
+      out = new Uint8Array(n);
+      let at = 0;
+      while (at < n) {
+        const chunk = this.#chunks[0]!;
+        const part = Math.min(chunk.length, n - at);
+        out.set(chunk.subarray(0, part), at);
+        at += part;
+        if (part === chunk.length) this.#chunks.shift();
+        else this.#chunks[0] = chunk.subarray(part);
+      }
+    }
+    this.#buffered -= n;
+    return out;
+  }
+
+  #refuse(error: KafkaProtocolError): void {
+    this.#host.onProtocolError(error);
+    this.close(error.message);
+  }
+
+  async #handle(frame: Uint8Array): Promise<void> {
+    const r = new Reader(frame);
+    let header: RequestHeader;
+    try {
+      header = readRequestHeader(r, isFlexible);
+    } catch (error) {
+      if (!(error instanceof KafkaProtocolError)) throw error;
+      this.#refuse(
+        new KafkaProtocolError(`Cannot read request header from ${this.remote}: ${error.message}`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    const { apiKey, apiVersion: version, correlationId } = header;
+    const handler = handlers.get(apiKey);
+    const label = `${apiName(apiKey)} v${version}`;
+    this.#counts.set(label, (this.#counts.get(label) ?? 0) + 1);
+    if (handler === undefined) {
+      this.#refuse(
+        new KafkaProtocolError(
+          `Cannot serve API key ${apiKey} from ${this.remote}: the test broker does not implement it`,
+        ),
+      );
+      return;
+    }
+    if (version < handler.minVersion || version > handler.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions) {
+        // KIP-511: a v0 body saying which versions are served, readable by any client.
+        await this.#respond(
+          correlationId,
+          false,
+          0,
+          unsupportedApiVersions(),
+          apiVersionsApi.encodeResponse,
+        );
+        return;
+      }
+      this.#refuse(
+        new KafkaProtocolError(
+          `Cannot serve ${label} from ${this.remote}: the test broker serves v${handler.minVersion}-v${handler.maxVersion}`,
+        ),
+      );
+      return;
+    }
+    const session = this.#session;
+    if (session.sasl !== "none") {
+      if (session.sasl !== "done" && !SASL_APIS.has(apiKey)) {
+        this.#refuse(
+          new KafkaProtocolError(
+            `Cannot serve ${label} from ${this.remote} before SASL authentication`,
+          ),
+        );
+        return;
+      }
+      if (
+        session.sasl === "done" && apiKey !== ApiKey.SaslHandshake &&
+        this.#host.cluster.settings.now() > session.sessionExpiresMs
+      ) {
+        this.close(`its SASL session expired (${label} came after it)`);
+        return;
+      }
+    }
+    let request: unknown;
+    try {
+      request = handler.api.decodeRequest(r, version);
+      r.end(`${label} request`);
+    } catch (error) {
+      if (!(error instanceof KafkaProtocolError)) throw error;
+      this.#refuse(
+        new KafkaProtocolError(
+          `Cannot read ${label} request from ${this.remote}: ${error.message}`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    const host = this.#host;
+    const drop = host.faults.takeDrop(apiKey, host.node.id);
+    if (drop === "before") {
+      this.close(`a fault dropped it as ${label} arrived`);
+      return;
+    }
+    const delay = host.faults.takeDelay(apiKey, host.node.id);
+    const ctx: BrokerContext = {
+      cluster: host.cluster,
+      coordinator: host.coordinator,
+      faults: host.faults,
+      node: host.node,
+      settings: host.settings,
+      session,
+      version,
+      signal: this.#abort.signal,
+      served: host.served,
+    };
+    const injected = handler.partitioned ? undefined : host.faults.takeError(apiKey, host.node.id);
+    const response = injected === undefined
+      ? await handler.handle(ctx, request)
+      : handler.errorResponse(ctx, request, injected);
+    if (this.#abort.signal.aborted) return;
+    if (drop === "after") {
+      this.close(`a fault dropped it after ${label} took effect`);
+      return;
+    }
+    if (response === null) return;
+    if (delay > 0) {
+      await sleep(delay, this.#abort.signal);
+      if (this.#abort.signal.aborted) return;
+    }
+    const flexible = responseHeaderIsFlexible(apiKey, version >= handler.api.flexibleFrom);
+    await this.#respond(
+      correlationId,
+      flexible,
+      version,
+      response,
+      handler.api.encodeResponse,
+      drop === "mid-response",
+    );
+    if (session.closeAfterResponse) this.close(`${label} ended it`);
+  }
+
+  async #respond<Res>(
+    correlationId: number,
+    flexibleHeader: boolean,
+    version: number,
+    response: Res,
+    encode: (w: Writer, version: number, response: Res) => void,
+    cutHalfway = false,
+  ): Promise<void> {
+    const w = new Writer();
+    const at = w.reserve(4);
+    writeResponseHeader(w, correlationId, flexibleHeader);
+    encode(w, version, response);
+    w.patchInt32(at, w.length - 4);
+    const bytes = w.bytes();
+    if (cutHalfway) {
+      await this.#transport.write(bytes.subarray(0, bytes.length >> 1)).catch(() => {});
+      this.close("a fault dropped it halfway through a response");
+      return;
+    }
+    try {
+      await this.#transport.write(bytes);
+    } catch {
+      this.close("the client was gone before its response was written");
+    }
+  }
+
+  #summary(): string {
+    const requests = [...this.#counts].map(([label, n]) => `${label} x${n}`).join(", ");
+    const user = this.#session.user === null ? "" : ` (user ${this.#session.user})`;
+    return `${this.remote}${user} ended: ${this.#reason}; requests: ${requests || "none"}`;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * What a request handler of the test broker is: the API it serves and the versions
+ * it advertises, a function from the decoded request to the response, and the
+ * response that carries an injected error code. Also the context a handler runs in
+ * and the partition checks several handlers share.
+ *
+ * @module
+ */
+
+import type { ServerApi } from "../protocol/api.ts";
+import type { ApiVersionRange } from "../protocol/versions.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
+import type {
+  BrokerNodeState,
+  ClusterState,
+  PartitionState,
+  TopicConfig,
+} from "./cluster_state.ts";
+import type { Faults } from "./faults.ts";
+import type { SaslExchange, SaslUsers, TestSaslMechanism } from "./sasl_server.ts";
+import type { TransactionCoordinator } from "./transaction_coordinator.ts";
+
+/** Broker settings the handlers read. */
+export interface BrokerSettings {
+  /** Whether Metadata creates unknown topics a client asks to create. */
+  autoCreateTopics: boolean;
+  /** The settings of an auto-created topic. */
+  defaultTopic: TopicConfig;
+  /** `message.timestamp.after.max.ms`. */
+  timestampAfterMaxMs: number;
+  /** The SASL mechanisms offered, empty when SASL is off. */
+  saslMechanisms: readonly TestSaslMechanism[];
+  /** The users SASL accepts, or null when SASL is off. */
+  saslUsers: SaslUsers | null;
+  /** How long a SASL session lasts (0: no limit). */
+  sessionLifetimeMs: number;
+}
+
+/** The state of one connection that handlers may change. */
+export interface ConnectionSession {
+  /** `"none"` without SASL; else where the authentication stands. */
+  sasl: "none" | "handshake" | "authenticate" | "done";
+  /** The mechanism chosen by SaslHandshake. */
+  mechanism: TestSaslMechanism | null;
+  /** The authentication in progress. */
+  exchange: SaslExchange | null;
+  /** The authenticated user, for logs. */
+  user: string | null;
+  /** When the SASL session ends (ms since the epoch), Infinity for never. */
+  sessionExpiresMs: number;
+  /** Set by a handler to close the connection once its response is written. */
+  closeAfterResponse: boolean;
+}
+
+/** What a handler runs with. */
+export interface BrokerContext {
+  /** The cluster model. */
+  readonly cluster: ClusterState;
+  /** The transaction coordinator. */
+  readonly coordinator: TransactionCoordinator;
+  /** The faults to consume. */
+  readonly faults: Faults;
+  /** The broker the request came to. */
+  readonly node: BrokerNodeState;
+  /** The broker settings. */
+  readonly settings: BrokerSettings;
+  /** The connection's state. */
+  readonly session: ConnectionSession;
+  /** The request's API version. */
+  readonly version: number;
+  /** Aborted when the connection or the broker closes (ends Fetch waits). */
+  readonly signal: AbortSignal;
+  /** What ApiVersions advertises: every served API and its versions. */
+  readonly served: readonly ApiVersionRange[];
+}
+
+/** A handler for one API. */
+export interface RequestHandler<Req, Res> {
+  /** The API's codecs. */
+  readonly api: ServerApi<Req, Res>;
+  /** The oldest version served. */
+  readonly minVersion: number;
+  /** The newest version served. */
+  readonly maxVersion: number;
+  /**
+   * Whether injected errors are put on partitions by the handler itself; otherwise
+   * the connection answers with {@link RequestHandler.errorResponse}.
+   */
+  readonly partitioned: boolean;
+  /**
+   * Serves a request.
+   *
+   * @param ctx The context.
+   * @param request The decoded request.
+   * @returns The response, or null when none is sent (Produce with acks 0).
+   */
+  handle(ctx: BrokerContext, request: Req): Res | null | Promise<Res | null>;
+  /**
+   * The response that answers a request with an error code (injected faults).
+   *
+   * @param ctx The context.
+   * @param request The decoded request.
+   * @param code The error code.
+   * @returns The response.
+   */
+  errorResponse(ctx: BrokerContext, request: Req, code: number): Res;
+}
+
+/** A handler of any API, as the connection holds them. */
+// deno-lint-ignore no-explicit-any
+export type AnyRequestHandler = RequestHandler<any, any>;
+
+/**
+ * Why a request for a partition cannot be served by this broker, if so.
+ *
+ * @param ctx The context.
+ * @param partition The partition.
+ * @returns NOT_LEADER_OR_FOLLOWER (or LEADER_NOT_AVAILABLE when none leads), or 0.
+ */
+export function leadershipError(ctx: BrokerContext, partition: PartitionState): number {
+  if (partition.leader === ctx.node.id) return ErrorCode.NONE;
+  return partition.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+}
+
+/**
+ * Checks a client's leader epoch (KIP-320), -1 meaning "do not check".
+ *
+ * @param requested The epoch the client sent.
+ * @param partition The partition.
+ * @returns FENCED_LEADER_EPOCH (older), UNKNOWN_LEADER_EPOCH (newer), or 0.
+ */
+export function leaderEpochError(requested: number, partition: PartitionState): number {
+  if (requested < 0) return ErrorCode.NONE;
+  const current = partition.leaderEpoch;
+  if (requested < current) return ErrorCode.FENCED_LEADER_EPOCH;
+  if (requested > current) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+  return ErrorCode.NONE;
+}
+
+/**
+ * The current leader of a partition and its address, for KIP-951 hints.
+ *
+ * @param ctx The context.
+ * @param partition The partition.
+ * @returns The leader id and epoch, and its endpoint when it is up.
+ */
+export function leaderHint(
+  ctx: BrokerContext,
+  partition: PartitionState,
+): {
+  leader: { leaderId: number; leaderEpoch: number };
+  endpoint: { nodeId: number; host: string; port: number; rack: null } | null;
+} {
+  const node = ctx.cluster.brokers.get(partition.leader);
+  return {
+    leader: { leaderId: partition.leader, leaderEpoch: partition.leaderEpoch },
+    endpoint: node === undefined || !node.running
+      ? null
+      : { nodeId: node.id, host: node.host, port: node.port, rack: null },
+  };
+}
+
+/**
+ * Maps an error code to what an older version of an API can carry: PRODUCER_FENCED
+ * came with InitProducerId v4, AddPartitionsToTxn v2 and EndTxn v2; before, Kafka
+ * answers INVALID_PRODUCER_EPOCH.
+ *
+ * @param code The code.
+ * @param version The request version.
+ * @param fencedFrom The first version that knows PRODUCER_FENCED.
+ * @returns The code to send.
+ */
+export function fencedCode(code: number, version: number, fencedFrom: number): number {
+  return code === ErrorCode.PRODUCER_FENCED && version < fencedFrom
+    ? ErrorCode.INVALID_PRODUCER_EPOCH
+    : code;
+}

@@ -1,0 +1,199 @@
+/**
+ * Fetch: whole stored batches from the one holding the offset asked, up to the high
+ * watermark (read_uncommitted) or the last stable offset (read_committed, with the
+ * aborted transactions of the range), within the partition and request byte limits
+ * (the first batch comes even when larger, KIP-74). With less than `minBytes` it
+ * waits up to `maxWaitMs` for the cluster to change. It checks leadership, the
+ * client's leader epoch (KIP-320) and its last fetched epoch (a diverging epoch means
+ * the log it read was truncated). Fetch sessions are never opened: the session id
+ * answered is 0, so clients send full requests.
+ *
+ * @module
+ */
+
+import { ApiKey } from "../../protocol/api.ts";
+import { ErrorCode } from "../../protocol/error_codes.ts";
+import {
+  fetchApi,
+  type FetchNodeEndpoint,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponsePartition,
+} from "../../protocol/fetch.ts";
+import { hexOf, type TopicState } from "../cluster_state.ts";
+import { partitionKey } from "../faults.ts";
+import {
+  type BrokerContext,
+  leaderEpochError,
+  leaderHint,
+  leadershipError,
+  type RequestHandler,
+} from "../handler.ts";
+
+const ZERO_ID = new Uint8Array(16);
+
+function empty(partitionIndex: number, errorCode: number): FetchResponsePartition {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: null,
+    divergingEpoch: null,
+    currentLeader: null,
+    snapshotId: null,
+  };
+}
+
+interface Built {
+  response: FetchResponse;
+  bytes: number;
+  errors: boolean;
+}
+
+function build(
+  ctx: BrokerContext,
+  request: FetchRequest,
+  topics: (TopicState | undefined)[],
+  injected: Map<string, number>,
+): Built {
+  const byId = ctx.version >= 13;
+  const committed = (request.isolationLevel ?? 0) === 1;
+  let budget = request.maxBytes ?? 0x7fffffff;
+  let bytes = 0;
+  let errors = false;
+  const endpoints = new Map<number, FetchNodeEndpoint>();
+  const responses = request.topics.map((asked, i) => {
+    const topic = topics[i];
+    const partitions = asked.partitions.map((p): FetchResponsePartition => {
+      if (topic === undefined) {
+        errors = true;
+        return empty(
+          p.partition,
+          byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        );
+      }
+      const partition = topic.partitions[p.partition];
+      if (partition === undefined) {
+        errors = true;
+        return empty(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      }
+      const code = injected.get(partitionKey(topic.name, p.partition)) ??
+        (leadershipError(ctx, partition) ||
+          leaderEpochError(p.currentLeaderEpoch ?? -1, partition));
+      if (code !== ErrorCode.NONE) {
+        errors = true;
+        const answer = empty(p.partition, code);
+        if (
+          ctx.version >= 12 &&
+          (code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH)
+        ) {
+          const hint = leaderHint(ctx, partition);
+          answer.currentLeader = hint.leader;
+          if (hint.endpoint !== null) endpoints.set(hint.endpoint.nodeId, hint.endpoint);
+        }
+        return answer;
+      }
+      const log = partition.log;
+      const answer: FetchResponsePartition = {
+        ...empty(p.partition, ErrorCode.NONE),
+        highWatermark: BigInt(log.logEndOffset),
+        lastStableOffset: BigInt(log.lastStableOffset),
+        logStartOffset: BigInt(log.logStartOffset),
+        abortedTransactions: committed ? [] : null,
+        records: [],
+      };
+      const offset = Number(p.fetchOffset);
+      const lastFetched = p.lastFetchedEpoch ?? -1;
+      if (ctx.version >= 12 && lastFetched >= 0) {
+        const end = log.endOffsetFor(lastFetched);
+        if (end.epoch < lastFetched || end.endOffset < offset) {
+          answer.divergingEpoch = { epoch: end.epoch, endOffset: BigInt(end.endOffset) };
+          return answer;
+        }
+      }
+      if (offset < log.logStartOffset || offset > log.logEndOffset) {
+        errors = true;
+        return { ...answer, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
+      }
+      const upTo = committed ? log.lastStableOffset : log.logEndOffset;
+      const limit = Math.min(p.partitionMaxBytes, budget);
+      const read = log.read(offset, upTo, Math.max(0, limit), bytes === 0);
+      if (read.batches.length > 0) {
+        answer.records = read.batches.map((b) => b.bytes);
+        bytes += read.bytes;
+        budget -= read.bytes;
+        if (committed) {
+          const end = read.batches.at(-1)!.lastOffset + 1;
+          answer.abortedTransactions = log.abortedBetween(offset, end).map((t) => ({
+            producerId: t.producerId,
+            firstOffset: BigInt(t.firstOffset),
+          }));
+        }
+      }
+      return answer;
+    });
+    return {
+      topic: byId ? "" : asked.topic,
+      topicId: topic?.id ?? asked.topicId ?? ZERO_ID,
+      partitions,
+    };
+  });
+  return {
+    response: {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      sessionId: 0,
+      responses,
+      nodeEndpoints: [...endpoints.values()],
+    },
+    bytes,
+    errors,
+  };
+}
+
+/** The Fetch handler, v4-v18. */
+export const fetchHandler: RequestHandler<FetchRequest, FetchResponse> = {
+  api: fetchApi,
+  minVersion: 4,
+  maxVersion: 18,
+  partitioned: true,
+  async handle(ctx, request) {
+    if ((request.sessionId ?? 0) !== 0) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
+        sessionId: 0,
+        responses: [],
+        nodeEndpoints: [],
+      };
+    }
+    const cluster = ctx.cluster;
+    const byId = ctx.version >= 13;
+    const topics = request.topics.map((t) =>
+      byId ? cluster.topicsById.get(hexOf(t.topicId ?? ZERO_ID)) : cluster.topics.get(t.topic)
+    );
+    const injected = ctx.faults.takePartitionErrors(
+      ApiKey.Fetch,
+      ctx.node.id,
+      request.topics.flatMap((t, i) =>
+        t.partitions.map((p) => ({ topic: topics[i]?.name ?? t.topic, partition: p.partition }))
+      ),
+    );
+    const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+    let built = build(ctx, request, topics, injected);
+    while (built.bytes < request.minBytes && !built.errors && !ctx.signal.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await cluster.waitForChange(left, ctx.signal);
+      built = build(ctx, request, topics, new Map());
+    }
+    return built.response;
+  },
+  errorResponse() {
+    throw new Error("Fetch faults are put on partitions");
+  },
+};

@@ -1,0 +1,204 @@
+/**
+ * Produce: each partition's batch checked as Kafka checks it (leadership, the batch
+ * itself, the transaction it claims, its producer's sequence) and appended to the
+ * partition's log, or refused with Kafka's error code. A duplicate of one of the
+ * producer's last five batches is answered with the offset it got the first time,
+ * and nothing is appended. With acks 0 nothing is answered.
+ *
+ * A transactional batch that opens the producer's transaction on a partition is
+ * verified with the coordinator first (KIP-890 part 1): a partition the transaction
+ * did not add is TRANSACTION_ABORTABLE from Produce v11, INVALID_TXN_STATE before,
+ * and from v12 (KIP-890 part 2) the broker adds it to the transaction itself.
+ *
+ * @module
+ */
+
+import { ApiKey } from "../../protocol/api.ts";
+import { ErrorCode } from "../../protocol/error_codes.ts";
+import {
+  produceApi,
+  type ProduceNodeEndpoint,
+  type ProducePartitionResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceTopicResponse,
+} from "../../protocol/produce.ts";
+import { validateBatch } from "../batch_validation.ts";
+import { hexOf, type PartitionState, type TopicState } from "../cluster_state.ts";
+import { partitionKey } from "../faults.ts";
+import {
+  type BrokerContext,
+  leaderHint,
+  leadershipError,
+  type RequestHandler,
+} from "../handler.ts";
+
+const ZERO_ID = new Uint8Array(16);
+
+interface Outcome {
+  errorCode: number;
+  baseOffset: number;
+  message: string | null;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+}
+
+function refused(errorCode: number, message: string | null = null): Outcome {
+  return { errorCode, baseOffset: -1, message, recordErrors: [] };
+}
+
+/** The transaction check of a transactional batch; 0 when it may go on. */
+function verifyTransaction(
+  ctx: BrokerContext,
+  request: ProduceRequest,
+  partition: PartitionState,
+  producerId: bigint,
+  producerEpoch: number,
+): number {
+  const transactionalId = request.transactionalId;
+  if (transactionalId === null) return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  if ((partition.producers.get(producerId)?.txnFirstOffset ?? -1) >= 0) return ErrorCode.NONE;
+  const txn = ctx.coordinator.check(transactionalId, producerId, producerEpoch);
+  if (typeof txn === "number") {
+    return txn === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : txn;
+  }
+  if (txn.state === "Ongoing" && txn.partitions.has(partition)) return ErrorCode.NONE;
+  if (ctx.version >= 12) {
+    ctx.coordinator.addPartitions(txn, [partition]);
+    return ErrorCode.NONE;
+  }
+  return ctx.version >= 11 ? ErrorCode.TRANSACTION_ABORTABLE : ErrorCode.INVALID_TXN_STATE;
+}
+
+function produceTo(
+  ctx: BrokerContext,
+  request: ProduceRequest,
+  partition: PartitionState,
+  records: Uint8Array | null,
+): Outcome {
+  if (records === null) return refused(ErrorCode.INVALID_RECORD, "A partition's records are null");
+  const checked = validateBatch(records, {
+    maxMessageBytes: partition.topic.config.maxMessageBytes,
+    timestampAfterMaxMs: ctx.settings.timestampAfterMaxMs,
+    now: ctx.cluster.settings.now(),
+    produceVersion: ctx.version,
+  });
+  if (!checked.ok) {
+    return {
+      errorCode: checked.code,
+      baseOffset: -1,
+      message: checked.message,
+      recordErrors: checked.recordErrors.map((e) => ({
+        batchIndex: e.batchIndex,
+        batchIndexErrorMessage: e.message,
+      })),
+    };
+  }
+  const header = checked.header;
+  const transactional = (header.attributes & 0x10) !== 0;
+  if (header.producerId < 0n) return { ...refused(0), baseOffset: partition.append(records) };
+  if (transactional) {
+    const code = verifyTransaction(
+      ctx,
+      request,
+      partition,
+      header.producerId,
+      header.producerEpoch,
+    );
+    if (code !== ErrorCode.NONE) {
+      return refused(code, `The transaction check failed for producer ${header.producerId}`);
+    }
+  }
+  const sequenced = {
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    count: header.count,
+    transactional,
+  };
+  const check = partition.producers.check(sequenced);
+  if (check.kind === "error") return refused(check.code, check.message);
+  if (check.kind === "duplicate") return { ...refused(0), baseOffset: check.firstOffset };
+  const baseOffset = partition.append(records);
+  if (partition.producers.appended(sequenced, baseOffset)) {
+    partition.log.openTransaction(header.producerId, baseOffset);
+  }
+  return { ...refused(0), baseOffset };
+}
+
+/** The Produce handler, v3-v13. */
+export const produceHandler: RequestHandler<ProduceRequest, ProduceResponse> = {
+  api: produceApi,
+  minVersion: 3,
+  maxVersion: 13,
+  partitioned: true,
+  handle(ctx, request) {
+    const cluster = ctx.cluster;
+    const byId = ctx.version >= 13;
+    const topics = request.topicData.map((t) =>
+      byId ? cluster.topicsById.get(hexOf(t.topicId ?? ZERO_ID)) : cluster.topics.get(t.name)
+    );
+    const injected = ctx.faults.takePartitionErrors(
+      ApiKey.Produce,
+      ctx.node.id,
+      request.topicData.flatMap((t, i) =>
+        t.partitionData.map((p) => ({ topic: topics[i]?.name ?? t.name, partition: p.index }))
+      ),
+    );
+    const endpoints = new Map<number, ProduceNodeEndpoint>();
+    let appended = false;
+    const responses = request.topicData.map((data, i): ProduceTopicResponse => {
+      const topic: TopicState | undefined = topics[i];
+      const partitionResponses = data.partitionData.map((p): ProducePartitionResponse => {
+        const partition = topic?.partitions[p.index];
+        let outcome: Outcome;
+        let currentLeader = null;
+        if (topic === undefined) {
+          outcome = refused(
+            byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          );
+        } else if (partition === undefined) {
+          outcome = refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        } else if (request.acks !== -1 && request.acks !== 0 && request.acks !== 1) {
+          outcome = refused(ErrorCode.INVALID_REQUIRED_ACKS);
+        } else {
+          const code = injected.get(partitionKey(topic.name, p.index)) ??
+            leadershipError(ctx, partition);
+          if (code !== ErrorCode.NONE) {
+            outcome = refused(code);
+            if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER && ctx.version >= 10) {
+              const hint = leaderHint(ctx, partition);
+              currentLeader = hint.leader;
+              if (hint.endpoint !== null) endpoints.set(hint.endpoint.nodeId, hint.endpoint);
+            }
+          } else {
+            outcome = produceTo(ctx, request, partition, p.records);
+            if (outcome.errorCode === ErrorCode.NONE) appended = true;
+          }
+        }
+        const known = partition !== undefined &&
+          outcome.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        return {
+          index: p.index,
+          errorCode: outcome.errorCode,
+          baseOffset: BigInt(outcome.baseOffset),
+          logAppendTimeMs: -1n,
+          logStartOffset: known ? BigInt(partition.log.logStartOffset) : -1n,
+          recordErrors: outcome.recordErrors,
+          errorMessage: outcome.message,
+          currentLeader,
+        };
+      });
+      return {
+        name: byId ? "" : data.name,
+        topicId: topic?.id ?? data.topicId ?? ZERO_ID,
+        partitionResponses,
+      };
+    });
+    if (appended) cluster.changed();
+    if (request.acks === 0) return null;
+    return { responses, throttleTimeMs: 0, nodeEndpoints: [...endpoints.values()] };
+  },
+  errorResponse() {
+    throw new Error("Produce faults are put on partitions");
+  },
+};

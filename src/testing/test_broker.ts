@@ -1,0 +1,638 @@
+/**
+ * `startTestBroker()`: a Kafka cluster in the process, on the loopback interface,
+ * that real Kafka clients accept. It speaks the real protocol at the versions it
+ * advertises, validates what Kafka validates, keeps each partition's log under a byte
+ * budget, and lets a test inject faults, move leaders and stop and start brokers.
+ *
+ * @module
+ */
+
+import type { KafkaProtocolError } from "../errors.ts";
+import { defaultListen } from "../net/default_listen.ts";
+import type { Listener, ListenFunction, ListenTlsOptions } from "../net/listener.ts";
+import { BrokerConnection } from "./broker_connection.ts";
+import { ClusterState, type TopicConfig } from "./cluster_state.ts";
+import { Faults } from "./faults.ts";
+import type { BrokerSettings } from "./handler.ts";
+import { servedApis } from "./handlers.ts";
+import type { SequenceRules } from "./producer_state.ts";
+import { SaslUsers, TEST_SASL_MECHANISMS, type TestSaslMechanism } from "./sasl_server.ts";
+import { decodeStoredBatch, type StoredRecord } from "./stored_records.ts";
+import {
+  DEFAULT_MAX_TRANSACTION_TIMEOUT_MS,
+  TransactionCoordinator,
+} from "./transaction_coordinator.ts";
+
+/** Settings of one topic. */
+export interface TestTopicOptions {
+  /** How many partitions. */
+  partitions: number;
+  /**
+   * How many replicas Metadata reports (all brokers share one log here).
+   *
+   * @default {the broker's replicationFactor}
+   */
+  replicationFactor?: number;
+  /**
+   * Bytes kept per partition (Kafka's `retention.bytes`); -1 keeps everything.
+   *
+   * @default {the broker's retentionBytes}
+   */
+  retentionBytes?: number;
+  /**
+   * The largest batch accepted (Kafka's `max.message.bytes`).
+   *
+   * @default {the broker's maxMessageBytes}
+   */
+  maxMessageBytes?: number;
+}
+
+/** SASL on every broker's listener. */
+export interface TestSaslOptions {
+  /** User names and passwords. */
+  users: Readonly<Record<string, string>>;
+  /**
+   * The mechanisms offered.
+   *
+   * @default {["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]}
+   */
+  mechanisms?: readonly TestSaslMechanism[];
+  /**
+   * How long an authenticated session lasts (Kafka's `connections.max.reauth.ms`); a
+   * request after it closes the connection unless the client re-authenticated. 0: no limit.
+   *
+   * @default {0}
+   */
+  sessionLifetimeMs?: number;
+}
+
+/** Options of {@link startTestBroker}. */
+export interface TestBrokerOptions {
+  /**
+   * How many brokers (ids 1 to N), each on its own port.
+   *
+   * @default {1}
+   */
+  brokers?: number;
+  /**
+   * Topics to create: a partition count, or settings.
+   *
+   * @default {{}}
+   */
+  topics?: Readonly<Record<string, number | TestTopicOptions>>;
+  /**
+   * Whether Metadata creates a topic a client asks for (when the client allows it);
+   * off, as the issue's Kafka 4.x clusters are run.
+   *
+   * @default {false}
+   */
+  autoCreateTopics?: boolean;
+  /**
+   * Partitions of an auto-created topic (Kafka's `num.partitions`).
+   *
+   * @default {1}
+   */
+  defaultPartitions?: number;
+  /**
+   * Replicas Metadata reports per partition.
+   *
+   * @default {min(3, brokers)}
+   */
+  replicationFactor?: number;
+  /**
+   * Bytes kept per partition: past it the oldest batches are dropped and the log start
+   * offset moves, so a long run stays bounded. -1 keeps everything.
+   *
+   * @default {67108864}
+   */
+  retentionBytes?: number;
+  /**
+   * The largest batch accepted (Kafka's `max.message.bytes`).
+   *
+   * @default {1048588}
+   */
+  maxMessageBytes?: number;
+  /**
+   * The largest request frame accepted (Kafka's `socket.request.max.bytes`); a larger
+   * one closes the connection.
+   *
+   * @default {104857600}
+   */
+  maxRequestBytes?: number;
+  /**
+   * How far ahead of the broker's clock a record's timestamp may be (Kafka's
+   * `message.timestamp.after.max.ms`).
+   *
+   * @default {3600000}
+   */
+  timestampAfterMaxMs?: number;
+  /**
+   * The longest transaction timeout a producer may ask (Kafka's `transaction.max.timeout.ms`).
+   *
+   * @default {900000}
+   */
+  maxTransactionTimeoutMs?: number;
+  /**
+   * Sequence rules: `"kafka-4"` (Kafka 2.5+), or `"kafka-2.4"`, whose brokers answer
+   * UNKNOWN_PRODUCER_ID and DUPLICATE_SEQUENCE_NUMBER where newer ones accept or say
+   * OUT_OF_ORDER_SEQUENCE_NUMBER.
+   *
+   * @default {"kafka-4"}
+   */
+  sequenceRules?: SequenceRules;
+  /**
+   * The address to listen on and advertise.
+   *
+   * @default {"127.0.0.1"}
+   */
+  host?: string;
+  /**
+   * The first broker's port; broker N listens on `port + N - 1`. 0 lets the system
+   * pick a free port for each.
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * The cluster id Metadata reports.
+   *
+   * @default {a random 22-character id}
+   */
+  clusterId?: string;
+  /**
+   * Serve TLS with this certificate (PEM).
+   *
+   * @default {undefined}
+   */
+  tls?: ListenTlsOptions;
+  /**
+   * Require SASL authentication.
+   *
+   * @default {undefined}
+   */
+  sasl?: TestSaslOptions;
+  /**
+   * The broker's clock (transaction timeouts, SASL sessions, timestamps), in ms.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+  /**
+   * Opens the listening sockets.
+   *
+   * @default {the runtime's own}
+   */
+  listen?: ListenFunction;
+  /**
+   * Called with one line per connection when it ends (peer, why, requests by API and
+   * version), and with protocol errors; silent by default.
+   *
+   * @default {undefined}
+   */
+  log?: (line: string) => void;
+}
+
+/** A broker of a test cluster. */
+export interface TestBrokerNode {
+  /** The broker id. */
+  readonly id: number;
+  /** The host it listens on. */
+  readonly host: string;
+  /** The port it listens on (kept across stop and start). */
+  readonly port: number;
+  /** Whether it is up. */
+  readonly running: boolean;
+}
+
+/** Options of {@link TestBroker.records}. */
+export interface RecordsOptions {
+  /**
+   * Only this partition.
+   *
+   * @default {every partition}
+   */
+  partition?: number;
+  /**
+   * `"read_committed"` leaves out aborted records and those of open transactions.
+   *
+   * @default {"read_uncommitted"}
+   */
+  isolation?: "read_committed" | "read_uncommitted";
+}
+
+/** Where a partition's log stands. */
+export interface PartitionOffsets {
+  /** The first offset still stored. */
+  logStartOffset: bigint;
+  /** The offset the next record gets. */
+  highWatermark: bigint;
+  /** Offsets below it belong to no open transaction. */
+  lastStableOffset: bigint;
+  /** The current leader's id, or -1. */
+  leader: number;
+  /** The leader epoch. */
+  leaderEpoch: number;
+}
+
+/** A running test cluster; `await using` stops it. */
+export interface TestBroker extends AsyncDisposable {
+  /** Every broker's `host:port`, for a client's bootstrap list. */
+  readonly bootstrap: string[];
+  /** The brokers. */
+  readonly brokers: readonly TestBrokerNode[];
+  /** The cluster id. */
+  readonly clusterId: string;
+  /** Faults to inject. */
+  readonly faults: Faults;
+  /**
+   * Creates a topic.
+   *
+   * @param name The name.
+   * @param partitions A partition count, or settings.
+   */
+  createTopic(name: string, partitions: number | TestTopicOptions): void;
+  /**
+   * The records stored in a topic, by partition then offset; control records (transaction
+   * markers) are left out.
+   *
+   * @param topic The topic.
+   * @param options One partition, and the isolation level.
+   * @returns The records.
+   */
+  records(topic: string, options?: RecordsOptions): StoredRecord[];
+  /**
+   * Where a partition's log stands.
+   *
+   * @param topic The topic.
+   * @param partition The partition.
+   * @returns Its offsets, leader and epoch.
+   */
+  offsets(topic: string, partition: number): PartitionOffsets;
+  /**
+   * Moves a partition's leadership to another broker (a new leader epoch begins): the
+   * old leader answers NOT_LEADER_OR_FOLLOWER from now on.
+   *
+   * @param topic The topic.
+   * @param partition The partition.
+   * @param brokerId The new leader, one of the partition's replicas.
+   */
+  moveLeader(topic: string, partition: number, brokerId: number): void;
+  /**
+   * Stops a broker: its listener and connections close. Partitions it led move to
+   * another live replica, as Kafka's controller would elect one, unless
+   * `keepLeadership` leaves them led by the stopped broker (clients must wait for it).
+   *
+   * @param brokerId The broker.
+   * @param options Whether leadership stays.
+   * @returns A promise that resolves once its port is free.
+   */
+  stopBroker(brokerId: number, options?: { keepLeadership?: boolean }): Promise<void>;
+  /**
+   * Starts a stopped broker again on its port; partitions that have no live leader
+   * and list it as a replica are led by it again.
+   *
+   * @param brokerId The broker.
+   * @returns A promise that resolves once it listens.
+   */
+  startBroker(brokerId: number): Promise<void>;
+  /**
+   * Stops every broker and frees their ports.
+   *
+   * @returns A promise that resolves once all is closed.
+   */
+  close(): Promise<void>;
+}
+
+const DEFAULT_RETENTION_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_MESSAGE_BYTES = 1048588;
+const DEFAULT_MAX_REQUEST_BYTES = 104857600;
+
+function positiveInt(value: number, name: string, min = 1): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(
+      `Cannot start test broker as ${name} must be an integer >= ${min}: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+function randomClusterId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").slice(0, 22);
+}
+
+class Broker implements TestBroker {
+  readonly clusterId: string;
+  readonly faults: Faults = new Faults();
+  readonly #cluster: ClusterState;
+  readonly #coordinator: TransactionCoordinator;
+  readonly #settings: BrokerSettings;
+  readonly #defaults: Omit<TopicConfig, "partitions">;
+  readonly #listen: ListenFunction;
+  readonly #tls: ListenTlsOptions | undefined;
+  readonly #maxRequestBytes: number;
+  readonly #log: ((line: string) => void) | undefined;
+  readonly #listeners = new Map<number, Listener>();
+  readonly #connections = new Map<number, Set<BrokerConnection>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: TestBrokerOptions, brokerCount: number, host: string) {
+    this.clusterId = options.clusterId ?? randomClusterId();
+    const now = options.now ?? Date.now;
+    const ids = Array.from({ length: brokerCount }, (_, i) => ({ id: i + 1, host }));
+    this.#cluster = new ClusterState(
+      { clusterId: this.clusterId, sequenceRules: options.sequenceRules ?? "kafka-4", now },
+      ids,
+    );
+    this.#coordinator = new TransactionCoordinator(
+      this.#cluster,
+      options.maxTransactionTimeoutMs ?? DEFAULT_MAX_TRANSACTION_TIMEOUT_MS,
+    );
+    const replicationFactor = options.replicationFactor ?? Math.min(3, brokerCount);
+    positiveInt(replicationFactor, "replicationFactor");
+    if (replicationFactor > brokerCount) {
+      throw new RangeError(
+        `Cannot start test broker as replicationFactor must be at most brokers (${brokerCount}): current value is ${replicationFactor}`,
+      );
+    }
+    this.#defaults = {
+      replicationFactor,
+      retentionBytes: options.retentionBytes ?? DEFAULT_RETENTION_BYTES,
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    };
+    if (this.#defaults.retentionBytes !== -1) {
+      positiveInt(this.#defaults.retentionBytes, "retentionBytes");
+    }
+    positiveInt(this.#defaults.maxMessageBytes, "maxMessageBytes");
+    const sasl = options.sasl;
+    const mechanisms = sasl === undefined ? [] : [...(sasl.mechanisms ?? TEST_SASL_MECHANISMS)];
+    for (const m of mechanisms) {
+      if (!TEST_SASL_MECHANISMS.includes(m)) {
+        throw new TypeError(
+          `Cannot start test broker as a SASL mechanism must be one of ${
+            TEST_SASL_MECHANISMS.join(", ")
+          }: current value is ${m}`,
+        );
+      }
+    }
+    if (sasl !== undefined && mechanisms.length === 0) {
+      throw new TypeError("Cannot start test broker with SASL as no mechanism is enabled");
+    }
+    this.#settings = {
+      autoCreateTopics: options.autoCreateTopics ?? false,
+      defaultTopic: {
+        partitions: positiveInt(options.defaultPartitions ?? 1, "defaultPartitions"),
+        ...this.#defaults,
+      },
+      timestampAfterMaxMs: options.timestampAfterMaxMs ?? 3_600_000,
+      saslMechanisms: mechanisms,
+      saslUsers: sasl === undefined ? null : new SaslUsers(sasl.users),
+      sessionLifetimeMs: sasl?.sessionLifetimeMs ?? 0,
+    };
+    this.#listen = options.listen ?? defaultListen;
+    this.#tls = options.tls;
+    this.#maxRequestBytes = positiveInt(
+      options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+      "maxRequestBytes",
+    );
+    this.#log = options.log;
+  }
+
+  get bootstrap(): string[] {
+    return [...this.#cluster.brokers.values()].map((b) => `${b.host}:${b.port}`);
+  }
+
+  get brokers(): readonly TestBrokerNode[] {
+    return [...this.#cluster.brokers.values()].map((b) => ({
+      id: b.id,
+      host: b.host,
+      port: b.port,
+      running: b.running,
+    }));
+  }
+
+  createTopic(name: string, partitions: number | TestTopicOptions): void {
+    const options = typeof partitions === "number" ? { partitions } : partitions;
+    this.#cluster.createTopic(name, {
+      partitions: options.partitions,
+      replicationFactor: options.replicationFactor ?? this.#defaults.replicationFactor,
+      retentionBytes: options.retentionBytes ?? this.#defaults.retentionBytes,
+      maxMessageBytes: options.maxMessageBytes ?? this.#defaults.maxMessageBytes,
+    });
+  }
+
+  #topic(name: string): import("./cluster_state.ts").TopicState {
+    const topic = this.#cluster.topics.get(name);
+    if (topic === undefined) {
+      throw new TypeError(`Cannot find topic as the test broker has none named ${name}`);
+    }
+    return topic;
+  }
+
+  #partition(topic: string, partition: number): import("./cluster_state.ts").PartitionState {
+    const found = this.#topic(topic).partitions[partition];
+    if (found === undefined) {
+      throw new RangeError(
+        `Cannot find partition of ${topic} as it has ${
+          this.#topic(topic).partitions.length
+        } partitions: current value is ${partition}`,
+      );
+    }
+    return found;
+  }
+
+  records(topic: string, options: RecordsOptions = {}): StoredRecord[] {
+    const t = this.#topic(topic);
+    const committed = options.isolation === "read_committed";
+    const partitions = options.partition === undefined
+      ? t.partitions
+      : [this.#partition(topic, options.partition)];
+    const out: StoredRecord[] = [];
+    for (const p of partitions) {
+      const log = p.log;
+      const upTo = committed ? log.lastStableOffset : log.logEndOffset;
+      const aborted = committed ? log.abortedBetween(log.logStartOffset, upTo) : [];
+      for (const batch of log.batches()) {
+        if (batch.control || batch.baseOffset >= upTo) continue;
+        if (
+          committed && batch.transactional &&
+          aborted.some((a) =>
+            a.producerId === batch.producerId && a.firstOffset <= batch.baseOffset &&
+            batch.lastOffset < a.lastOffset
+          )
+        ) continue;
+        out.push(...decodeStoredBatch(batch, t.name, p.index));
+      }
+    }
+    return out;
+  }
+
+  offsets(topic: string, partition: number): PartitionOffsets {
+    const p = this.#partition(topic, partition);
+    return {
+      logStartOffset: BigInt(p.log.logStartOffset),
+      highWatermark: BigInt(p.log.logEndOffset),
+      lastStableOffset: BigInt(p.log.lastStableOffset),
+      leader: p.leader,
+      leaderEpoch: p.leaderEpoch,
+    };
+  }
+
+  moveLeader(topic: string, partition: number, brokerId: number): void {
+    const p = this.#partition(topic, partition);
+    if (!p.replicas.includes(brokerId)) {
+      throw new RangeError(
+        `Cannot move the leader of ${topic}-${partition} as broker ${brokerId} is not one of its replicas ${
+          p.replicas.join(", ")
+        }`,
+      );
+    }
+    this.#cluster.setLeader(p, brokerId);
+  }
+
+  async start(basePort: number): Promise<void> {
+    for (const node of this.#cluster.brokers.values()) {
+      node.port = basePort === 0 ? 0 : basePort + node.id - 1;
+    }
+    try {
+      for (const id of this.#cluster.brokers.keys()) await this.startBroker(id);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  async startBroker(brokerId: number): Promise<void> {
+    const node = this.#node(brokerId);
+    if (node.running) return;
+    const connections = new Set<BrokerConnection>();
+    this.#connections.set(brokerId, connections);
+    const host = {
+      cluster: this.#cluster,
+      coordinator: this.#coordinator,
+      faults: this.faults,
+      node,
+      settings: this.#settings,
+      served: servedApis,
+      maxRequestBytes: this.#maxRequestBytes,
+      onEnd: (connection: BrokerConnection, summary: string) => {
+        connections.delete(connection);
+        this.#log?.(`broker ${brokerId}: ${summary}`);
+      },
+      onProtocolError: (error: KafkaProtocolError) => {
+        this.#log?.(`broker ${brokerId}: ${error.name}: ${error.message}`);
+      },
+    };
+    const listener = await this.#listen(
+      { host: node.host, port: node.port, ...(this.#tls === undefined ? {} : { tls: this.#tls }) },
+      ({ transport, remote }) => {
+        if (!node.running) {
+          transport.close();
+          return;
+        }
+        connections.add(new BrokerConnection(host, transport, remote));
+      },
+    );
+    node.port = listener.port;
+    this.#listeners.set(brokerId, listener);
+    node.running = true;
+    // Partitions with no live leader that list this broker are led by it again.
+    for (const topic of this.#cluster.topics.values()) {
+      for (const p of topic.partitions) {
+        const leader = this.#cluster.brokers.get(p.leader);
+        if ((leader === undefined || !leader.running) && p.replicas.includes(brokerId)) {
+          if (p.leader !== brokerId) this.#cluster.setLeader(p, brokerId);
+        }
+      }
+    }
+    this.#cluster.changed();
+  }
+
+  async stopBroker(brokerId: number, options: { keepLeadership?: boolean } = {}): Promise<void> {
+    const node = this.#node(brokerId);
+    if (!node.running) return;
+    node.running = false;
+    const listener = this.#listeners.get(brokerId);
+    this.#listeners.delete(brokerId);
+    const connections = this.#connections.get(brokerId) ?? new Set();
+    for (const c of connections) c.close("the broker stopped");
+    await listener?.close();
+    await Promise.all([...connections].map((c) => c.done));
+    if (options.keepLeadership !== true) {
+      for (const topic of this.#cluster.topics.values()) {
+        for (const p of topic.partitions) {
+          if (p.leader !== brokerId) continue;
+          const next = p.replicas.find((r) =>
+            r !== brokerId && this.#cluster.brokers.get(r)?.running
+          );
+          this.#cluster.setLeader(p, next ?? -1);
+        }
+      }
+    }
+    this.#cluster.changed();
+  }
+
+  #node(brokerId: number): import("./cluster_state.ts").BrokerNodeState {
+    const node = this.#cluster.brokers.get(brokerId);
+    if (node === undefined) {
+      throw new RangeError(
+        `Cannot find broker as the test cluster has ids 1-${this.#cluster.brokers.size}: current value is ${brokerId}`,
+      );
+    }
+    return node;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const id of this.#cluster.brokers.keys()) {
+        await this.stopBroker(id, { keepLeadership: true });
+      }
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Starts a test cluster on the loopback interface and creates its topics.
+ *
+ * @param options Brokers, topics, limits, security and the clock.
+ * @returns The running cluster; `close()` or `await using` stops it.
+ *
+ * @example Producing to it and reading back what was stored
+ * ```ts
+ * import { startTestBroker } from "@webstream/kafka/testing";
+ * import { kafkaSink } from "@webstream/kafka";
+ *
+ * await using broker = await startTestBroker({ brokers: 3, topics: { events: 6 } });
+ * await ReadableStream.from([{ key: "user-1", value: "signed in" }])
+ *   .pipeTo(kafkaSink({ bootstrap: broker.bootstrap, topic: "events" }));
+ * const [record] = broker.records("events");
+ * console.log(new TextDecoder().decode(record!.value!)); // "signed in"
+ * ```
+ */
+export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
+  const count = positiveInt(options.brokers ?? 1, "brokers");
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port + count - 1 > 65535) {
+    throw new RangeError(
+      `Cannot start test broker as port must be 0 or a port with room for ${count} brokers: current value is ${port}`,
+    );
+  }
+  const broker = new Broker(options, count, options.host ?? "127.0.0.1");
+  await broker.start(port);
+  for (const [name, topic] of Object.entries(options.topics ?? {})) {
+    try {
+      broker.createTopic(name, topic);
+    } catch (error) {
+      await broker.close();
+      throw error;
+    }
+  }
+  return broker;
+}
