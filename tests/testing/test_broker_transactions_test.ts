@@ -1,0 +1,305 @@
+// Transactions on the test broker: the coordinator's answers (fencing, states,
+// NOT_COORDINATOR), markers and the last stable offset, read_committed Fetch with
+// the aborted transactions, the verification of a partition not added, and timeouts.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { addPartitionsToTxnApi } from "../../src/protocol/add_partitions_to_txn.ts";
+import { endTxnApi } from "../../src/protocol/end_txn.ts";
+import { ErrorCode } from "../../src/protocol/error_codes.ts";
+import { fetchApi } from "../../src/protocol/fetch.ts";
+import { CoordinatorType, findCoordinatorApi } from "../../src/protocol/find_coordinator.ts";
+import { initProducerIdApi } from "../../src/protocol/init_producer_id.ts";
+import { produceApi } from "../../src/protocol/produce.ts";
+import type { Connection } from "../../src/net/connection.ts";
+import { startTestBroker, type TestBroker } from "../../src/testing/test_broker.ts";
+import { createProducer } from "../../mod.ts";
+import { batch } from "./_batches.ts";
+import { connectTo } from "./_client.ts";
+
+async function coordinatorOf(broker: TestBroker, id: string): Promise<Connection> {
+  const any = await connectTo(broker.bootstrap[0]!);
+  const r = await any.request(findCoordinatorApi, 4, {
+    keyType: CoordinatorType.Transaction,
+    coordinatorKeys: [id],
+  });
+  any.close();
+  const c = r.coordinators[0]!;
+  assert.equal(c.errorCode, 0);
+  return connectTo(`${c.host}:${c.port}`);
+}
+
+function txnBatch(pid: bigint, epoch: number, seq: number, count = 2): Uint8Array {
+  return batch(count, {
+    producerId: pid,
+    producerEpoch: epoch,
+    baseSequence: seq,
+    attributes: 0x10,
+  });
+}
+
+async function produce(
+  conn: Connection,
+  version: number,
+  tid: string | null,
+  records: Uint8Array,
+  partition = 0,
+): Promise<number> {
+  const r = await conn.request(produceApi, version, {
+    transactionalId: tid,
+    acks: -1,
+    timeoutMs: 1000,
+    topicData: [{ name: "t", partitionData: [{ index: partition, records }] }],
+  });
+  return r.responses[0]!.partitionResponses[0]!.errorCode;
+}
+
+describe("test broker: transactions", () => {
+  test("FindCoordinator names one live broker per transactional id; others answer NOT_COORDINATOR", async () => {
+    await using broker = await startTestBroker({ brokers: 3, topics: { t: 1 } });
+    const conn = await connectTo(broker.bootstrap[0]!);
+    try {
+      const r = await conn.request(findCoordinatorApi, 4, {
+        keyType: CoordinatorType.Transaction,
+        coordinatorKeys: ["a", "b", "c"],
+      });
+      const ids = r.coordinators.map((c) => c.nodeId);
+      assert.ok(ids.every((id) => id >= 1 && id <= 3));
+      const group = await conn.request(findCoordinatorApi, 3, {
+        keyType: CoordinatorType.Group,
+        coordinatorKeys: ["g"],
+      });
+      assert.equal(group.coordinators[0]!.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      for (const [i, id] of ids.entries()) {
+        const wrong = await connectTo(broker.bootstrap[id % 3]!); // the next broker
+        const answer = await wrong.request(initProducerIdApi, 4, {
+          transactionalId: ["a", "b", "c"][i]!,
+          transactionTimeoutMs: 60000,
+        });
+        wrong.close();
+        assert.equal(answer.errorCode, ErrorCode.NOT_COORDINATOR);
+      }
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("InitProducerId fences the older producer; EndTxn refuses it with PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before v2)", async () => {
+    await using broker = await startTestBroker({ topics: { t: 1 } });
+    const conn = await coordinatorOf(broker, "tx");
+    try {
+      const first = await conn.request(initProducerIdApi, 4, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 60000,
+      });
+      assert.deepEqual([first.errorCode, first.producerEpoch], [0, 0]);
+      const add = await conn.request(addPartitionsToTxnApi, 3, {
+        transactionalId: "tx",
+        producerId: first.producerId,
+        producerEpoch: 0,
+        topics: [{ name: "t", partitions: [0] }],
+      });
+      assert.equal(add.resultsByTopic[0]!.resultsByPartition[0]!.partitionErrorCode, 0);
+      assert.equal(await produce(conn, 9, "tx", txnBatch(first.producerId, 0, 0)), 0);
+      assert.equal(
+        broker.offsets("t", 0).lastStableOffset,
+        0n,
+        "the open transaction holds the LSO",
+      );
+
+      // A new producer with the same id: the open transaction is aborted, the client told to retry.
+      const busy = await conn.request(initProducerIdApi, 4, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 60000,
+      });
+      assert.equal(busy.errorCode, ErrorCode.CONCURRENT_TRANSACTIONS);
+      const second = await conn.request(initProducerIdApi, 4, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 60000,
+      });
+      assert.deepEqual([second.errorCode, second.producerId, second.producerEpoch], [
+        0,
+        first.producerId,
+        2,
+      ]);
+      assert.equal(broker.offsets("t", 0).lastStableOffset, 3n, "past the abort marker");
+      assert.equal(broker.records("t", { isolation: "read_committed" }).length, 0);
+
+      const end = (version: number, epoch: number) =>
+        conn.request(endTxnApi, version, {
+          transactionalId: "tx",
+          producerId: first.producerId,
+          producerEpoch: epoch,
+          committed: true,
+        });
+      assert.equal((await end(3, 0)).errorCode, ErrorCode.PRODUCER_FENCED);
+      assert.equal((await end(1, 0)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+      assert.equal((await end(3, 2)).errorCode, ErrorCode.INVALID_TXN_STATE, "nothing to end");
+      assert.equal(
+        await produce(conn, 9, "tx", txnBatch(first.producerId, 0, 2)),
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+      );
+      const unknown = await conn.request(endTxnApi, 3, {
+        transactionalId: "nope",
+        producerId: 1n,
+        producerEpoch: 0,
+        committed: true,
+      });
+      assert.notEqual(unknown.errorCode, 0);
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("a transactional batch for a partition not added: INVALID_TXN_STATE to v10, TRANSACTION_ABORTABLE at v11, added at v12", async () => {
+    await using broker = await startTestBroker({ topics: { t: 3 } });
+    const conn = await coordinatorOf(broker, "tx");
+    try {
+      const init = await conn.request(initProducerIdApi, 4, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 60000,
+      });
+      const pid = init.producerId;
+      assert.equal(
+        await produce(conn, 10, "tx", txnBatch(pid, 0, 0), 0),
+        ErrorCode.INVALID_TXN_STATE,
+      );
+      assert.equal(
+        await produce(conn, 11, "tx", txnBatch(pid, 0, 0), 1),
+        ErrorCode.TRANSACTION_ABORTABLE,
+      );
+      assert.equal(await produce(conn, 12, "tx", txnBatch(pid, 0, 0), 2), 0);
+      assert.equal(
+        await produce(conn, 12, null, txnBatch(pid, 0, 2), 2),
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      );
+      const end = await conn.request(endTxnApi, 3, {
+        transactionalId: "tx",
+        producerId: pid,
+        producerEpoch: 0,
+        committed: true,
+      });
+      assert.equal(end.errorCode, 0);
+      assert.deepEqual(
+        broker.records("t", { isolation: "read_committed" }).map((r) => r.partition),
+        [2, 2],
+      );
+      const again = await conn.request(endTxnApi, 3, {
+        transactionalId: "tx",
+        producerId: pid,
+        producerEpoch: 0,
+        committed: true,
+      });
+      assert.equal(again.errorCode, 0, "a retried commit succeeds");
+      const abort = await conn.request(endTxnApi, 3, {
+        transactionalId: "tx",
+        producerId: pid,
+        producerEpoch: 0,
+        committed: false,
+      });
+      assert.equal(abort.errorCode, ErrorCode.INVALID_TXN_STATE);
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("read_committed Fetch stops at the LSO and lists aborted transactions; markers are control batches", async () => {
+    await using broker = await startTestBroker({ topics: { t: 1 } });
+    const producer = createProducer({
+      bootstrap: broker.bootstrap,
+      topic: "t",
+      transactionalId: "tx",
+      lingerMs: 0,
+    });
+    const conn = await connectTo(broker.bootstrap[0]!);
+    try {
+      await producer.transaction(async (tx) =>
+        void await tx.send([{ value: "a" }, { value: "b" }])
+      );
+      await producer.beginTransaction();
+      await producer.send({ value: "aborted" });
+      await producer.abortTransaction();
+      await producer.beginTransaction();
+      await producer.send({ value: "open" });
+      const fetch = (isolationLevel: number) =>
+        conn.request(fetchApi, 12, {
+          maxWaitMs: 0,
+          minBytes: 0,
+          isolationLevel,
+          topics: [{
+            topic: "t",
+            partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }],
+          }],
+        });
+      const committed = (await fetch(1)).responses[0]!.partitions[0]!;
+      assert.equal(committed.lastStableOffset, 5n);
+      assert.equal(committed.highWatermark, 6n);
+      const pid = broker.records("t")[0]!.producerId;
+      assert.deepEqual(committed.abortedTransactions, [{ producerId: pid, firstOffset: 3n }]);
+      const uncommitted = (await fetch(0)).responses[0]!.partitions[0]!;
+      assert.equal(uncommitted.abortedTransactions, null);
+      assert.ok(
+        (uncommitted.records as Uint8Array).length > (committed.records as Uint8Array).length,
+      );
+      assert.deepEqual(
+        broker.records("t", { isolation: "read_committed" }).map((r) =>
+          new TextDecoder().decode(r.value!)
+        ),
+        ["a", "b"],
+      );
+      assert.deepEqual(
+        broker.records("t").map((r) => Number(r.offset)),
+        [0, 1, 3, 5],
+        "markers at 2 and 4 are left out",
+      );
+      await producer.commitTransaction();
+      assert.equal(broker.offsets("t", 0).lastStableOffset, 7n);
+    } finally {
+      conn.close();
+      await producer.close();
+    }
+  });
+
+  test("a transaction older than its timeout is aborted and its producer fenced (injected clock)", async () => {
+    let now = 1_000_000;
+    await using broker = await startTestBroker({ topics: { t: 1 }, now: () => now });
+    const conn = await coordinatorOf(broker, "tx");
+    try {
+      const init = await conn.request(initProducerIdApi, 4, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 10_000,
+      });
+      await conn.request(addPartitionsToTxnApi, 3, {
+        transactionalId: "tx",
+        producerId: init.producerId,
+        producerEpoch: 0,
+        topics: [{ name: "t", partitions: [0] }],
+      });
+      const stamped = batch(1, {
+        producerId: init.producerId,
+        producerEpoch: 0,
+        baseSequence: 0,
+        attributes: 0x10,
+        baseTimestamp: BigInt(now),
+      });
+      assert.equal(await produce(conn, 9, "tx", stamped), 0);
+      now += 10_001;
+      const end = await conn.request(endTxnApi, 3, {
+        transactionalId: "tx",
+        producerId: init.producerId,
+        producerEpoch: 0,
+        committed: true,
+      });
+      assert.equal(end.errorCode, ErrorCode.PRODUCER_FENCED);
+      assert.equal(broker.records("t", { isolation: "read_committed" }).length, 0);
+      assert.equal(broker.offsets("t", 0).lastStableOffset, 2n);
+      const tooLong = await conn.request(initProducerIdApi, 4, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 900_001,
+      });
+      assert.equal(tooLong.errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    } finally {
+      conn.close();
+    }
+  });
+});
