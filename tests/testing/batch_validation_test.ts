@@ -70,7 +70,7 @@ describe("validateBatch()", () => {
     assert.equal(codeOf(await withCrc(bytes)), ErrorCode.INVALID_RECORD);
   });
 
-  test("validateBatch() refuses control batches, and producer fields that do not go together", async () => {
+  test("validateBatch() refuses control batches, and producer fields that do not go together", () => {
     assert.equal(codeOf(batch(1, { attributes: 0x20 })), ErrorCode.INVALID_RECORD);
     assert.equal(codeOf(batch(1, { producerId: 3n, baseSequence: -1 })), ErrorCode.INVALID_RECORD);
     assert.equal(codeOf(batch(1, { attributes: 0x10 })), ErrorCode.INVALID_RECORD);
