@@ -7,7 +7,7 @@ import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { initProducerIdApi } from "../../src/protocol/init_producer_id.ts";
 import { metadataApi } from "../../src/protocol/metadata.ts";
 import { produceApi, type ProduceRequest } from "../../src/protocol/produce.ts";
-import { KafkaConnectionError } from "../../src/net/errors.ts";
+import { KafkaConnectionError } from "../../src/errors.ts";
 import { Faults } from "../../src/testing/faults.ts";
 import { startTestBroker } from "../../src/testing/test_broker.ts";
 import { batch, sequenced } from "./_batches.ts";

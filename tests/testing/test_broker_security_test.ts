@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createProducer, KafkaError } from "../../mod.ts";
 import { metadataApi } from "../../src/protocol/metadata.ts";
-import { KafkaConnectionError } from "../../src/net/errors.ts";
+import { KafkaConnectionError } from "../../src/errors.ts";
 import { startTestBroker } from "../../src/testing/test_broker.ts";
 import { testCert, testKey } from "../fixtures/test_broker_tls.ts";
 import { connectTo } from "./_client.ts";
