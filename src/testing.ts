@@ -42,4 +42,12 @@ export {
 export type { StoredRecord } from "./testing/stored_records.ts";
 export type { SequenceRules } from "./testing/producer_state.ts";
 export type { TestSaslMechanism } from "./testing/sasl_server.ts";
-export type { Listener, ListenFunction, ListenOptions, ListenTlsOptions } from "./net/listener.ts";
+export type {
+  Accepted,
+  Listener,
+  ListenFunction,
+  ListenOptions,
+  ListenTlsOptions,
+} from "./net/listener.ts";
+export type { RecordHeader } from "./record/record_batch.ts";
+export { ApiKey } from "./protocol/api.ts";

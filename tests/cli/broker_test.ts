@@ -1,0 +1,142 @@
+// The `broker` command run as a child process of the runtime running the test (Deno
+// or Bun): the bootstrap list first on stdout, producible by kafkaSink, stopped by the
+// end of stdin or SIGTERM, one line per connection with --verbose, usage errors exit 2.
+
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { describe, test } from "node:test";
+import { kafkaSink } from "../../mod.ts";
+import { main } from "../../src/cli/main.ts";
+import { defaultListen } from "../../src/net/default_listen.ts";
+import { metadataApi } from "../../src/protocol/metadata.ts";
+import { connectTo } from "../testing/_client.ts";
+
+const entry = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  firstLine: Promise<string>;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[]): Run {
+  const runtimeArgs = "Deno" in globalThis ? ["run", "-A", entry] : [entry];
+  const child = spawn(process.execPath, [...runtimeArgs, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const nl = out.indexOf("\n");
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.once("exit", () => reject(new Error(`exited before its first line: ${err}`)));
+  });
+  firstLine.catch(() => {});
+  child.stderr!.on("data", (d) => err += d);
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, firstLine, stderr: () => err, exit };
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) =>
+      timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms)
+    ),
+  ]);
+}
+
+describe("broker command", () => {
+  test("broker prints the bootstrap list first, takes records, and stops at the end of stdin", {
+    timeout: 60_000,
+  }, async () => {
+    const r = run([
+      "broker",
+      "--brokers",
+      "3",
+      "--topic",
+      "events:6",
+      "--topic",
+      "logs:1",
+      "--verbose",
+    ]);
+    try {
+      const line = await within(r.firstLine, 30_000, "startup");
+      const bootstrap = line.split(",");
+      assert.equal(bootstrap.length, 3);
+      for (const address of bootstrap) assert.match(address, /^127\.0\.0\.1:\d+$/);
+      await ReadableStream.from(
+        Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+      )
+        .pipeTo(kafkaSink({ bootstrap, topic: "events" }));
+      const conn = await connectTo(bootstrap[2]!);
+      const m = await conn.request(metadataApi, 12, { topics: null });
+      conn.close();
+      assert.deepEqual(m.topics.map((t) => [t.name, t.partitions.length]).sort(), [["events", 6], [
+        "logs",
+        1,
+      ]]);
+      r.child.stdin!.end();
+      assert.equal(await within(r.exit, 10_000, "stopping"), 0);
+      const lines = r.stderr().trim().split("\n");
+      assert.ok(
+        lines.some((l) => /^broker [123]: 127\.0\.0\.1:\d+ ended: .*Produce v\d+ x\d+/.test(l)),
+        r.stderr(),
+      );
+      assert.ok(lines.includes("stopping on the end of stdin"), r.stderr());
+    } finally {
+      r.child.kill("SIGKILL");
+    }
+  });
+
+  test("broker stops on SIGTERM and listens on --port", { timeout: 60_000 }, async () => {
+    const probe = await defaultListen(
+      { host: "127.0.0.1", port: 0 },
+      ({ transport }) => transport.close(),
+    );
+    const port = probe.port;
+    await probe.close();
+    const r = run(["broker", "--port", String(port), "--brokers", "2"]);
+    try {
+      assert.equal(
+        await within(r.firstLine, 30_000, "startup"),
+        `127.0.0.1:${port},127.0.0.1:${port + 1}`,
+      );
+      // process.kill, not child.kill: Deno's ChildProcess.kill does not deliver SIGTERM as such.
+      process.kill(r.child.pid!, "SIGTERM");
+      assert.equal(await within(r.exit, 10_000, "stopping"), 0);
+      assert.equal(r.stderr(), "", "quiet without --verbose");
+    } finally {
+      r.child.kill("SIGKILL");
+    }
+  });
+
+  test("main() answers --help per command, and usage errors with exit code 2", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) };
+    assert.equal(await main(["--help"], io), 0);
+    assert.match(out.join("\n"), /broker +run a Kafka test broker/);
+    assert.equal(await main(["broker", "--help"], io), 0);
+    assert.match(out.at(-1)!, /--topic NAME:PARTITIONS/);
+    assert.equal(await main([], io), 2);
+    assert.equal(await main(["nope"], io), 2);
+    assert.match(err.at(-1)!, /unknown command 'nope'/);
+    for (
+      const bad of [["--topic", "events"], ["--brokers", "0"], ["--frobnicate"], ["--port"], [
+        "--tls-cert",
+        "x",
+      ]]
+    ) {
+      assert.equal(await main(["broker", ...bad], io), 2, bad.join(" "));
+    }
+    assert.match(err.at(-1)!, /--tls-cert and --tls-key go together/);
+  });
+});
