@@ -1,0 +1,252 @@
+/**
+ * The test broker judged by clients nobody here wrote: kcat (librdkafka 2.0) producing
+ * keyed lines, plain and idempotent, and reading them back byte-exact with CRC checks;
+ * Kafka's Java 4.x console producer (idempotent by default) and console consumer per
+ * partition from the earliest offset; and franz-go's idempotent and transactional
+ * producer. Each skips loudly when its tool is missing (fails with KAFKA_REQUIRED=1).
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { partitionForKey } from "../../mod.ts";
+import { startTestBroker } from "../../src/testing.ts";
+import {
+  franzProducer,
+  javaTool,
+  javaToolsMissing,
+  kcatMissing,
+  kcatProduce,
+  kcatReadBack,
+  runTool,
+  skipLoudly,
+} from "./broker_tools.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const PARTITIONS = 6;
+
+/** Keyed lines with spaces, UTF-8, an empty value, a long value; no ":" in keys. */
+function lines(n: number, tag: string): { key: string; value: string }[] {
+  return Array.from({ length: n }, (_, i) => ({
+    key: `key-${i % 50}-ü`,
+    value: i % 97 === 0 ? "" : i % 101 === 0 ? "x".repeat(5000) : `${tag} value ${i} «€» tab\there`,
+  }));
+}
+
+describe("test broker and kcat", () => {
+  for (const idempotent of [false, true]) {
+    test(
+      `kcat -P${
+        idempotent ? " (idempotent)" : ""
+      } keyed lines are read back by kcat -C -e byte for byte, on Java's partitions`,
+      {
+        timeout: 120_000,
+      },
+      async (t) => {
+        const missing = await kcatMissing();
+        if (missing !== null) return skipLoudly(t, "kcat", missing);
+        await using broker = await startTestBroker({ brokers: 3, topics: { lines: PARTITIONS } });
+        const input = lines(2000, "kcat");
+        await kcatProduce(
+          broker.bootstrap,
+          "lines",
+          input.map((l) => `${l.key}:${l.value}\n`).join(""),
+          idempotent ? ["-X", "enable.idempotence=true"] : [],
+        );
+        const back = await kcatReadBack(broker.bootstrap, "lines");
+        const stored = broker.records("lines");
+        let count = 0;
+        const byKey = new Map<string, string[]>();
+        for (const l of input) byKey.set(l.key, [...(byKey.get(l.key) ?? []), l.value]);
+        for (const [partition, records] of back) {
+          for (const [i, r] of records.entries()) {
+            count++;
+            const key = dec.decode(r.key!);
+            assert.equal(
+              partition,
+              partitionForKey(enc.encode(key), PARTITIONS),
+              `partition of ${key}`,
+            );
+            assert.equal(r.offset, i, "offsets from 0, no gap");
+            assert.equal(
+              dec.decode(r.value ?? new Uint8Array()),
+              byKey.get(key)!.shift(),
+              "in order per key",
+            );
+            const s = stored.find((x) =>
+              x.partition === partition && x.offset === BigInt(r.offset)
+            )!;
+            assert.deepEqual(s.key, r.key);
+            assert.deepEqual(s.value ?? new Uint8Array(), r.value ?? new Uint8Array());
+          }
+        }
+        assert.equal(count, input.length, "every record once");
+        assert.equal(stored.length, input.length);
+        if (idempotent) {
+          assert.ok(stored.every((r) => r.producerId >= 0n), "sequenced by a producer id");
+        }
+      },
+    );
+  }
+});
+
+describe("test broker and Kafka's Java console tools", () => {
+  test(
+    "kafka-console-producer (idempotent) writes keyed lines; kafka-console-consumer --partition N --offset earliest reads each partition",
+    {
+      timeout: 300_000,
+    },
+    async (t) => {
+      const missing = await javaToolsMissing();
+      if (missing !== null) return skipLoudly(t, "Kafka's Java tools", missing);
+      await using broker = await startTestBroker({ brokers: 3, topics: { java: 3 } });
+      const bootstrap = broker.bootstrap.join(",");
+      const input = lines(300, "java").map((l) => ({
+        ...l,
+        value: l.value.replaceAll("\t", " ") || "-",
+      }));
+      const produced = await javaTool("org.apache.kafka.tools.ConsoleProducer", [
+        "--bootstrap-server",
+        bootstrap,
+        "--topic",
+        "java",
+        "--reader-property",
+        "parse.key=true",
+        "--reader-property",
+        "key.separator=:",
+      ], input.map((l) => `${l.key}:${l.value}\n`).join(""));
+      assert.equal(produced.code, 0, produced.stderr);
+      const stored = broker.records("java");
+      assert.equal(stored.length, input.length, "every line stored once");
+      assert.ok(
+        stored.every((r) => r.producerId >= 0n),
+        "the Java producer is idempotent by default",
+      );
+      for (let partition = 0; partition < 3; partition++) {
+        const expected = stored.filter((r) => r.partition === partition);
+        const consumed = await javaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", [
+          "--bootstrap-server",
+          bootstrap,
+          "--topic",
+          "java",
+          "--partition",
+          String(partition),
+          "--offset",
+          "earliest",
+          "--max-messages",
+          String(expected.length),
+          "--timeout-ms",
+          "30000",
+          "--formatter-property",
+          "print.key=true",
+          "--formatter-property",
+          "print.offset=true",
+          "--formatter-property",
+          "key.separator=|",
+        ]);
+        assert.equal(consumed.code, 0, consumed.stderr);
+        const got = dec.decode(consumed.stdout).trimEnd().split("\n");
+        assert.deepEqual(
+          got,
+          expected.map((r) => `Offset:${r.offset}|${dec.decode(r.key!)}|${dec.decode(r.value!)}`),
+          `partition ${partition}`,
+        );
+        for (const r of expected) {
+          assert.equal(
+            r.partition,
+            partitionForKey(r.key!, 3),
+            "Java's partitioner, and ours, agree",
+          );
+        }
+      }
+    },
+  );
+});
+
+describe("test broker and franz-go", () => {
+  test(
+    "franz-go's idempotent producer: every record acknowledged once, where it says, read back by kcat",
+    {
+      timeout: 600_000,
+    },
+    async (t) => {
+      const franz = await franzProducer();
+      if ("missing" in franz) return skipLoudly(t, "franz-go (Go toolchain)", franz.missing);
+      await using broker = await startTestBroker({ brokers: 3, topics: { franz: PARTITIONS } });
+      const run = await runTool(franz.binary, [
+        "-brokers",
+        broker.bootstrap.join(","),
+        "-topic",
+        "franz",
+        "-count",
+        "5000",
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const acked = dec.decode(run.stdout).trim().split("\n").map((l) =>
+        JSON.parse(l) as { partition: number; offset: number; key: string }
+      );
+      assert.equal(acked.length, 5000);
+      const stored = broker.records("franz");
+      assert.equal(stored.length, 5000, "nothing stored twice");
+      const at = new Map(stored.map((r) => [`${r.partition}/${r.offset}`, r]));
+      for (const [i, a] of acked.entries()) {
+        const r = at.get(`${a.partition}/${a.offset}`)!;
+        assert.equal(dec.decode(r.value!), `value-${i}`, `record ${i} is where franz-go was told`);
+        assert.equal(a.partition, partitionForKey(enc.encode(a.key), PARTITIONS));
+        assert.deepEqual(r.headers.map((h) => [h.key, dec.decode(h.value!)]), [[
+          "source",
+          "franz-go",
+        ]]);
+      }
+      assert.ok(stored.every((r) => r.producerId >= 0n), "idempotent");
+      if ((await kcatMissing()) === null) {
+        let n = 0;
+        for (const records of (await kcatReadBack(broker.bootstrap, "franz")).values()) {
+          n += records.length;
+        }
+        assert.equal(n, 5000);
+      }
+    },
+  );
+
+  test(
+    "franz-go's transactional producer: committed records are read_committed, the aborted one is not",
+    {
+      timeout: 600_000,
+    },
+    async (t) => {
+      const franz = await franzProducer();
+      if ("missing" in franz) return skipLoudly(t, "franz-go (Go toolchain)", franz.missing);
+      await using broker = await startTestBroker({ brokers: 3, topics: { franz: 3 } });
+      const run = await runTool(franz.binary, [
+        "-brokers",
+        broker.bootstrap.join(","),
+        "-topic",
+        "franz",
+        "-count",
+        "500",
+        "-txn",
+        "franz-tx",
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      const committed = broker.records("franz", { isolation: "read_committed" });
+      assert.equal(committed.length, 500);
+      assert.ok(committed.every((r) => r.transactional));
+      assert.equal(
+        broker.records("franz").length,
+        501,
+        "the aborted record is stored, and filtered",
+      );
+      if ((await kcatMissing()) === null) {
+        let n = 0;
+        const back = await kcatReadBack(broker.bootstrap, "franz", { isolation: "read_committed" });
+        for (const records of back.values()) {
+          for (const r of records) {
+            n++;
+            assert.notEqual(dec.decode(r.value!), "aborted");
+          }
+        }
+        assert.equal(n, 500, "librdkafka's read_committed consumer filters the aborted one too");
+      }
+    },
+  );
+});
