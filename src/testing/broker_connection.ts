@@ -25,8 +25,13 @@ import type { ApiVersionRange } from "../protocol/versions.ts";
 import { Writer } from "../protocol/writer.ts";
 import type { Transport } from "../net/transport.ts";
 import type { BrokerNodeState, ClusterState } from "./cluster_state.ts";
-import type { Faults } from "./faults.ts";
-import type { BrokerContext, BrokerSettings, ConnectionSession } from "./handler.ts";
+import type { DropPoint, Faults } from "./faults.ts";
+import type {
+  AnyRequestHandler,
+  BrokerContext,
+  BrokerSettings,
+  ConnectionSession,
+} from "./handler.ts";
 import { handlers } from "./handlers.ts";
 import { unsupportedApiVersions } from "./handlers/api_versions.ts";
 import type { TransactionCoordinator } from "./transaction_coordinator.ts";
@@ -52,6 +57,9 @@ export interface ConnectionHost {
   /** Reports a request that broke the protocol (the connection is closed). */
   readonly onProtocolError: (error: KafkaProtocolError) => void;
 }
+
+/** The largest frame buffer a connection keeps for its next requests. */
+const MAX_KEPT_FRAME = 4 * 1024 * 1024;
 
 const SASL_APIS = new Set<number>([
   ApiKey.ApiVersions,
@@ -81,6 +89,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** A response frame: size, header and body. */
+function encodeFrame<Res>(
+  correlationId: number,
+  flexibleHeader: boolean,
+  version: number,
+  response: Res,
+  encode: (w: Writer, version: number, response: Res) => void,
+): Uint8Array {
+  const w = new Writer();
+  const at = w.reserve(4);
+  writeResponseHeader(w, correlationId, flexibleHeader);
+  encode(w, version, response);
+  w.patchInt32(at, w.length - 4);
+  return w.bytes();
+}
+
 /** A client connection being served. */
 export class BrokerConnection {
   /** The peer, `host:port`. */
@@ -95,6 +119,8 @@ export class BrokerConnection {
   #reason = "the client closed it";
   #chunks: Uint8Array[] = [];
   #buffered = 0;
+  /** Frames spanning chunks are assembled here, reused from one request to the next. */
+  #frame: Uint8Array = new Uint8Array(0);
 
   /**
    * Starts serving an accepted connection.
@@ -146,7 +172,7 @@ export class BrokerConnection {
           );
           break;
         }
-        const frame = await this.#take(reader, size);
+        const frame = await this.#take(reader, size, true);
         if (frame === null) {
           if (!this.#abort.signal.aborted) this.#reason = "the client closed it mid-request";
           break;
@@ -168,10 +194,16 @@ export class BrokerConnection {
     }
   }
 
-  /** Reads exactly `n` bytes, or null at end of stream. */
+  /**
+   * Reads exactly `n` bytes, or null at end of stream. A frame (`reuse`) that spans
+   * chunks is assembled into the connection's own buffer: requests are handled one at
+   * a time, and what a handler keeps of a request (the record batches) it copies, so
+   * the buffer is free again once the request is handled.
+   */
   async #take(
     reader: ReadableStreamDefaultReader<Uint8Array>,
     n: number,
+    reuse = false,
   ): Promise<Uint8Array | null> {
     while (this.#buffered < n) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -191,7 +223,12 @@ export class BrokerConnection {
       if (first.length === n) this.#chunks.shift();
       else this.#chunks[0] = first.subarray(n);
     } else {
-      out = new Uint8Array(n);
+      if (reuse && n <= MAX_KEPT_FRAME) {
+        if (this.#frame.length < n) {
+          this.#frame = new Uint8Array(Math.max(n, this.#frame.length * 2));
+        }
+        out = this.#frame.subarray(0, n);
+      } else out = new Uint8Array(n);
       let at = 0;
       while (at < n) {
         const chunk = this.#chunks[0]!;
@@ -240,12 +277,14 @@ export class BrokerConnection {
     if (version < handler.minVersion || version > handler.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) {
         // KIP-511: a v0 body saying which versions are served, readable by any client.
-        await this.#respond(
-          correlationId,
-          false,
-          0,
-          unsupportedApiVersions(),
-          apiVersionsApi.encodeResponse,
+        await this.#write(
+          encodeFrame(
+            correlationId,
+            false,
+            0,
+            unsupportedApiVersions(),
+            apiVersionsApi.encodeResponse,
+          ),
         );
         return;
       }
@@ -295,6 +334,7 @@ export class BrokerConnection {
       return;
     }
     const delay = host.faults.takeDelay(apiKey, host.node.id);
+    const deferred: (() => void)[] = [];
     const ctx: BrokerContext = {
       cluster: host.cluster,
       coordinator: host.coordinator,
@@ -305,7 +345,29 @@ export class BrokerConnection {
       version,
       signal: this.#abort.signal,
       served: host.served,
+      defer: (action) => void deferred.push(action),
     };
+    try {
+      await this.#serveRequest(ctx, handler, request, label, correlationId, drop, delay, deferred);
+    } finally {
+      for (const action of deferred.splice(0)) action();
+    }
+  }
+
+  async #serveRequest(
+    ctx: BrokerContext,
+    handler: AnyRequestHandler,
+    request: unknown,
+    label: string,
+    correlationId: number,
+    drop: DropPoint | undefined,
+    delay: number,
+    deferred: (() => void)[],
+  ): Promise<void> {
+    const host = this.#host;
+    const apiKey = handler.api.key;
+    const version = ctx.version;
+    const session = this.#session;
     const injected = handler.partitioned ? undefined : host.faults.takeError(apiKey, host.node.id);
     const response = injected === undefined
       ? await handler.handle(ctx, request)
@@ -316,36 +378,25 @@ export class BrokerConnection {
       return;
     }
     if (response === null) return;
-    if (delay > 0) {
-      await sleep(delay, this.#abort.signal);
-      if (this.#abort.signal.aborted) return;
-    }
+    // Encoded at once: the answer may point into log segments, unpinned right after.
     const flexible = responseHeaderIsFlexible(apiKey, version >= handler.api.flexibleFrom);
-    await this.#respond(
+    const bytes = encodeFrame(
       correlationId,
       flexible,
       version,
       response,
       handler.api.encodeResponse,
-      drop === "mid-response",
     );
+    for (const action of deferred.splice(0)) action();
+    if (delay > 0) {
+      await sleep(delay, this.#abort.signal);
+      if (this.#abort.signal.aborted) return;
+    }
+    await this.#write(bytes, drop === "mid-response");
     if (session.closeAfterResponse) this.close(`${label} ended it`);
   }
 
-  async #respond<Res>(
-    correlationId: number,
-    flexibleHeader: boolean,
-    version: number,
-    response: Res,
-    encode: (w: Writer, version: number, response: Res) => void,
-    cutHalfway = false,
-  ): Promise<void> {
-    const w = new Writer();
-    const at = w.reserve(4);
-    writeResponseHeader(w, correlationId, flexibleHeader);
-    encode(w, version, response);
-    w.patchInt32(at, w.length - 4);
-    const bytes = w.bytes();
+  async #write(bytes: Uint8Array, cutHalfway = false): Promise<void> {
     if (cutHalfway) {
       await this.#transport.write(bytes.subarray(0, bytes.length >> 1)).catch(() => {});
       this.close("a fault dropped it halfway through a response");

@@ -72,6 +72,11 @@ export interface BrokerContext {
   readonly signal: AbortSignal;
   /** What ApiVersions advertises: every served API and its versions. */
   readonly served: readonly ApiVersionRange[];
+  /**
+   * Runs `action` once the response is encoded, or the request ends without one
+   * (Fetch unpins the log segments its answer points into).
+   */
+  readonly defer: (action: () => void) => void;
 }
 
 /** A handler for one API. */

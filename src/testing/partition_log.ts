@@ -8,6 +8,11 @@
  * first offset of each open transaction (the last stable offset), and the aborted
  * transactions (for read_committed Fetch).
  *
+ * Batches are copied into segments (buffers of up to 1 MiB, sized to the log) and a
+ * segment whose batches retention dropped is used again for new ones, so a long run
+ * allocates almost nothing for what it stores. A segment a Fetch answer still points
+ * into is pinned and never reused: it is left to the collector.
+ *
  * Offsets are JavaScript numbers: exact up to 2^53, far beyond what a test writes.
  *
  * @module
@@ -29,6 +34,23 @@ const MAX_TIMESTAMP = 35;
 /** Offset of the baseTimestamp field. */
 const BASE_TIMESTAMP = 27;
 
+/** A buffer batches are copied into. */
+interface Segment {
+  /** The buffer. */
+  buffer: Uint8Array;
+  /** Bytes used. */
+  used: number;
+  /** Batches in it not dropped yet. */
+  live: number;
+  /** Reads that point into it and are not released yet. */
+  pins: number;
+}
+
+const SEGMENT_MIN = 16 * 1024;
+const SEGMENT_MAX = 1024 * 1024;
+/** Free segments a log keeps for reuse. */
+const FREE_SEGMENTS = 2;
+
 /** One stored batch. */
 export interface StoredBatch {
   /** The offset of its first record. */
@@ -47,6 +69,8 @@ export interface StoredBatch {
   readonly control: boolean;
   /** Its largest timestamp. */
   readonly maxTimestamp: number;
+  /** The segment holding it. */
+  readonly segment: Segment;
 }
 
 /** An aborted transaction, as the transaction index keeps it. */
@@ -65,6 +89,8 @@ export interface LogRead {
   readonly batches: StoredBatch[];
   /** Their total size. */
   readonly bytes: number;
+  /** Unpins the segments read: call it once the batches are written out (or dropped). */
+  readonly release: () => void;
 }
 
 /** Fields of a batch header, read once. */
@@ -118,6 +144,8 @@ export class PartitionLog {
   /** Open transactions: producer id to first offset. */
   readonly #open = new Map<bigint, number>();
   readonly #aborted: AbortedTxn[] = [];
+  #active: Segment | undefined;
+  readonly #free: Segment[] = [];
 
   /**
    * Makes an empty log.
@@ -221,8 +249,12 @@ export class PartitionLog {
    * @returns The base offset it got.
    */
   append(batch: Uint8Array, header: BatchHeader): number {
-    const bytes = batch.slice();
-    const view = new DataView(bytes.buffer);
+    const segment = this.#segmentFor(batch.length);
+    const bytes = segment.buffer.subarray(segment.used, segment.used + batch.length);
+    bytes.set(batch);
+    segment.used += batch.length;
+    segment.live++;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const baseOffset = this.#logEndOffset;
     const epoch = this.leaderEpoch;
     view.setBigInt64(0, BigInt(baseOffset));
@@ -236,6 +268,7 @@ export class PartitionLog {
       transactional: (header.attributes & 0x10) !== 0,
       control: (header.attributes & 0x20) !== 0,
       maxTimestamp: header.maxTimestamp,
+      segment,
     };
     this.#batches.push(stored);
     this.#bytes += bytes.length;
@@ -305,7 +338,41 @@ export class PartitionLog {
       batches.push(batch);
       bytes += batch.bytes.length;
     }
-    return { batches, bytes };
+    const pinned = new Set(batches.map((b) => b.segment));
+    for (const segment of pinned) segment.pins++;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (const segment of pinned) segment.pins--;
+    };
+    return { batches, bytes, release };
+  }
+
+  /** The segment the next batch of `size` bytes goes into. */
+  #segmentFor(size: number): Segment {
+    const active = this.#active;
+    if (active !== undefined && active.buffer.length - active.used >= size) return active;
+    // Sized to the log (a quarter of what it holds), so a small log stays small.
+    const wanted = Math.min(SEGMENT_MAX, Math.max(SEGMENT_MIN, this.#bytes >>> 2, size));
+    let segment: Segment | undefined;
+    const i = this.#free.findIndex((f) =>
+      f.buffer.length >= size && f.buffer.length >= wanted >>> 1
+    );
+    if (i >= 0) {
+      segment = this.#free.splice(i, 1)[0]!;
+      segment.used = 0;
+    } else {
+      segment = { buffer: new Uint8Array(Math.max(wanted, size)), used: 0, live: 0, pins: 0 };
+    }
+    this.#active = segment;
+    return segment;
+  }
+
+  #dropped(segment: Segment): void {
+    if (--segment.live > 0 || segment === this.#active) return;
+    // A segment a Fetch answer points into is never written again.
+    if (segment.pins === 0 && this.#free.length < FREE_SEGMENTS) this.#free.push(segment);
   }
 
   /**
@@ -351,6 +418,7 @@ export class PartitionLog {
       this.#head++;
       this.#bytes -= dropped.bytes.length;
       this.#logStartOffset = dropped.lastOffset + 1;
+      this.#dropped(dropped.segment);
     }
     if (this.#head > 1024 && this.#head * 2 > this.#batches.length) {
       this.#batches = this.#batches.slice(this.#head);

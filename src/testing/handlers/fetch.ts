@@ -52,6 +52,8 @@ interface Built {
   response: FetchResponse;
   bytes: number;
   errors: boolean;
+  /** Unpins what the answer points into. */
+  release: () => void;
 }
 
 function build(
@@ -65,6 +67,7 @@ function build(
   let budget = request.maxBytes ?? 0x7fffffff;
   let bytes = 0;
   let errors = false;
+  const releases: (() => void)[] = [];
   const endpoints = new Map<number, FetchNodeEndpoint>();
   const responses = request.topics.map((asked, i) => {
     const topic = topics[i];
@@ -122,6 +125,7 @@ function build(
       const upTo = committed ? log.lastStableOffset : log.logEndOffset;
       const limit = Math.min(p.partitionMaxBytes, budget);
       const read = log.read(offset, upTo, Math.max(0, limit), bytes === 0);
+      releases.push(read.release);
       if (read.batches.length > 0) {
         answer.records = read.batches.map((b) => b.bytes);
         bytes += read.bytes;
@@ -152,6 +156,9 @@ function build(
     },
     bytes,
     errors,
+    release: () => {
+      for (const release of releases) release();
+    },
   };
 }
 
@@ -189,8 +196,10 @@ export const fetchHandler: RequestHandler<FetchRequest, FetchResponse> = {
       const left = deadline - Date.now();
       if (left <= 0) break;
       await cluster.waitForChange(left, ctx.signal);
+      built.release();
       built = build(ctx, request, topics, new Map());
     }
+    ctx.defer(built.release);
     return built.response;
   },
   errorResponse() {
