@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { partitionForKey } from "../../mod.ts";
+import { spawn } from "node:child_process";
+import { createProducer, partitionForKey } from "../../mod.ts";
 import { startTestBroker } from "../../src/testing.ts";
 import {
   franzProducer,
@@ -158,6 +159,74 @@ describe("test broker and Kafka's Java console tools", () => {
           );
         }
       }
+    },
+  );
+});
+
+describe("test broker and the Java consumer across leader moves", () => {
+  test(
+    "kafka-console-consumer follows two leader moves (OffsetForLeaderEpoch, KIP-320) and reads every record once",
+    {
+      timeout: 300_000,
+    },
+    async (t) => {
+      const missing = await javaToolsMissing();
+      if (missing !== null) return skipLoudly(t, "Kafka's Java tools", missing);
+      const lines: string[] = [];
+      await using broker = await startTestBroker({
+        brokers: 2,
+        topics: { moving: 1 },
+        log: (l) => lines.push(l),
+      });
+      await using producer = createProducer({ bootstrap: broker.bootstrap, topic: "moving" });
+      const batch = (tag: string) =>
+        Array.from({ length: 10 }, (_, i) => ({ value: `${tag}${i}` }));
+      await producer.send(batch("a"));
+      const here = new URL("../kafka/cluster.sh", import.meta.url).pathname;
+      const consumer = spawn("bash", [
+        here,
+        "java",
+        "org.apache.kafka.tools.consumer.ConsoleConsumer",
+        "--bootstrap-server",
+        broker.bootstrap.join(","),
+        "--topic",
+        "moving",
+        "--partition",
+        "0",
+        "--offset",
+        "earliest",
+        "--max-messages",
+        "30",
+        "--timeout-ms",
+        "30000",
+        "--command-property",
+        "metadata.max.age.ms=500",
+      ], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      consumer.stdout!.on("data", (d) => out += d);
+      consumer.stderr!.on("data", (d) => err += d);
+      const exited = new Promise<number | null>((resolve) => consumer.once("exit", resolve));
+      const until = async (n: number) => {
+        for (let i = 0; i < 600 && out.split("\n").length <= n; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until(10);
+      broker.moveLeader("moving", 0, 2);
+      await producer.send(batch("b"));
+      await until(20);
+      broker.moveLeader("moving", 0, 1);
+      await producer.send(batch("c"));
+      assert.equal(await exited, 0, err);
+      assert.deepEqual(
+        out.trim().split("\n"),
+        [...batch("a"), ...batch("b"), ...batch("c")].map((r) => r.value),
+      );
+      assert.ok(
+        lines.some((l) => /OffsetForLeaderEpoch v\d/.test(l)),
+        "the consumer checked its position by epoch",
+      );
     },
   );
 });
