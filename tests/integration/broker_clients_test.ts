@@ -223,6 +223,8 @@ describe("test broker and the Java consumer across leader moves", () => {
         out.trim().split("\n"),
         [...batch("a"), ...batch("b"), ...batch("c")].map((r) => r.value),
       );
+      await producer.close();
+      await broker.close(); // every connection's line is logged by then
       assert.ok(
         lines.some((l) => /OffsetForLeaderEpoch v\d/.test(l)),
         "the consumer checked its position by epoch",
