@@ -81,8 +81,9 @@ export interface TestBrokerOptions {
    */
   topics?: Readonly<Record<string, number | TestTopicOptions>>;
   /**
-   * Whether Metadata creates a topic a client asks for (when the client allows it);
-   * off, as the issue's Kafka 4.x clusters are run.
+   * Whether Metadata creates a topic a client asks for (when the client allows it).
+   * Off, so a test sees a missing topic as a missing topic (Kafka's own default is on;
+   * managed clusters turn it off).
    *
    * @default {false}
    */
