@@ -63,6 +63,7 @@ export * from "./protocol/end_txn.ts";
 export * from "./protocol/sasl_handshake.ts";
 export * from "./protocol/sasl_authenticate.ts";
 export * from "./protocol/sasl_oauthbearer.ts";
+export * from "./protocol/leader_hints.ts";
 export * from "./protocol/fetch.ts";
 export * from "./protocol/list_offsets.ts";
 export * from "./protocol/offset_for_leader_epoch.ts";

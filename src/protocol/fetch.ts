@@ -16,6 +16,14 @@
  */
 
 import { ApiKey, type ServerApi } from "./api.ts";
+import {
+  type LeaderIdAndEpoch,
+  leaderIdAndEpochTag,
+  type NodeEndpoint,
+  nodeEndpointsTag,
+  readLeaderIdAndEpoch,
+  readNodeEndpoints,
+} from "./leader_hints.ts";
 import { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import { type TaggedField, Writer } from "./writer.ts";
@@ -154,12 +162,7 @@ export interface FetchEpochEndOffset {
 }
 
 /** A partition's leader, sent with NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH (v12+). */
-export interface FetchLeaderIdAndEpoch {
-  /** The leader's broker id, or -1. */
-  leaderId: number;
-  /** The leader epoch, or -1. */
-  leaderEpoch: number;
-}
+export type FetchLeaderIdAndEpoch = LeaderIdAndEpoch;
 
 /** The result for one partition. */
 export interface FetchResponsePartition {
@@ -202,16 +205,7 @@ export interface FetchResponseTopic {
 }
 
 /** A broker's address sent with a new leader (v16+). */
-export interface FetchNodeEndpoint {
-  /** The broker id. */
-  nodeId: number;
-  /** The host name. */
-  host: string;
-  /** The port. */
-  port: number;
-  /** The rack, or null. */
-  rack: string | null;
-}
+export type FetchNodeEndpoint = NodeEndpoint;
 
 /** A Fetch response. */
 export interface FetchResponse {
@@ -516,11 +510,8 @@ function encodeFetchResponse(w: Writer, version: number, response: FetchResponse
           const t = new Writer(16).int32(diverging.epoch).int64(diverging.endOffset).tags();
           tags.push({ tag: 0, data: t.bytes() });
         }
-        const leader = p.currentLeader;
-        if (leader !== null && (leader.leaderId !== -1 || leader.leaderEpoch !== -1)) {
-          const t = new Writer(16).int32(leader.leaderId).int32(leader.leaderEpoch).tags();
-          tags.push({ tag: 1, data: t.bytes() });
-        }
+        const leader = leaderIdAndEpochTag(1, p.currentLeader);
+        if (leader !== null) tags.push(leader);
         const snapshot = p.snapshotId;
         if (snapshot !== null && (snapshot.epoch !== -1 || snapshot.endOffset !== -1n)) {
           const t = new Writer(16).int64(snapshot.endOffset).int32(snapshot.epoch).tags();
@@ -532,14 +523,8 @@ function encodeFetchResponse(w: Writer, version: number, response: FetchResponse
     if (flexible) w.tags();
   }
   if (flexible) {
-    if (version >= 16 && response.nodeEndpoints.length > 0) {
-      const t = new Writer();
-      t.compactArray(response.nodeEndpoints, (t, endpoint) => {
-        t.int32(endpoint.nodeId).compactString(endpoint.host).int32(endpoint.port);
-        t.compactString(endpoint.rack).tags();
-      });
-      w.tags([{ tag: 0, data: t.bytes() }]);
-    } else w.tags();
+    const endpoints = version >= 16 ? nodeEndpointsTag(0, response.nodeEndpoints) : null;
+    w.tags(endpoints === null ? [] : [endpoints]);
   }
 }
 
@@ -576,10 +561,7 @@ function decodeFetch(r: Reader, version: number): FetchResponse {
             endOffset: t.int64(),
           }));
         } else if (field.tag === 1) {
-          p.currentLeader = readTaggedStruct(field.data, "CurrentLeader", (t) => ({
-            leaderId: t.int32(),
-            leaderEpoch: t.int32(),
-          }));
+          p.currentLeader = readLeaderIdAndEpoch(field.data, "Fetch response CurrentLeader");
         } else if (field.tag === 2) {
           p.snapshotId = readTaggedStruct(field.data, "SnapshotId", (t) => {
             const endOffset = t.int64();
@@ -603,16 +585,6 @@ function decodeFetch(r: Reader, version: number): FetchResponse {
     if (flexible) r.skipTags();
     return topic;
   };
-  const readEndpoint = (r: Reader): FetchNodeEndpoint => {
-    const endpoint = {
-      nodeId: r.int32(),
-      host: r.requiredCompactString("node endpoint host"),
-      port: r.int32(),
-      rack: r.compactString(),
-    };
-    r.skipTags();
-    return endpoint;
-  };
   const response: FetchResponse = {
     throttleTimeMs: r.int32(),
     errorCode: version >= 7 ? r.int16() : 0,
@@ -623,9 +595,7 @@ function decodeFetch(r: Reader, version: number): FetchResponse {
   if (flexible) {
     for (const field of r.tags()) {
       if (field.tag !== 0 || version < 16) continue;
-      const t = new Reader(field.data);
-      response.nodeEndpoints = t.requiredCompactArray(readEndpoint);
-      t.end("Fetch response NodeEndpoints");
+      response.nodeEndpoints = readNodeEndpoints(field.data, "Fetch response NodeEndpoints");
     }
   }
   return response;

@@ -14,9 +14,17 @@
  */
 
 import { ApiKey, type ServerApi } from "./api.ts";
-import { Reader } from "./reader.ts";
+import {
+  type LeaderIdAndEpoch,
+  leaderIdAndEpochTag,
+  type NodeEndpoint,
+  nodeEndpointsTag,
+  readLeaderIdAndEpoch,
+  readNodeEndpoints,
+} from "./leader_hints.ts";
+import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
-import { Writer } from "./writer.ts";
+import type { Writer } from "./writer.ts";
 
 /** The records for one partition. */
 export interface ProducePartitionData {
@@ -57,12 +65,7 @@ export interface ProduceBatchIndexError {
 }
 
 /** The leader a broker points to after NOT_LEADER_OR_FOLLOWER (v10+, KIP-951). */
-export interface ProduceLeaderIdAndEpoch {
-  /** The leader's broker id, or -1 if unknown. */
-  leaderId: number;
-  /** The leader epoch, or -1 if unknown. */
-  leaderEpoch: number;
-}
+export type ProduceLeaderIdAndEpoch = LeaderIdAndEpoch;
 
 /** The result for one partition. */
 export interface ProducePartitionResponse {
@@ -95,16 +98,7 @@ export interface ProduceTopicResponse {
 }
 
 /** A broker's address sent with a new leader (v10+). */
-export interface ProduceNodeEndpoint {
-  /** The broker id. */
-  nodeId: number;
-  /** The host name. */
-  host: string;
-  /** The port. */
-  port: number;
-  /** The rack, or null. */
-  rack: string | null;
-}
+export type ProduceNodeEndpoint = NodeEndpoint;
 
 /** A Produce response (none is sent for acks 0). */
 export interface ProduceResponse {
@@ -200,17 +194,6 @@ function readBatchIndexError(r: Reader, flexible: boolean): ProduceBatchIndexErr
   return error;
 }
 
-function readNodeEndpoint(r: Reader): ProduceNodeEndpoint {
-  const endpoint = {
-    nodeId: r.int32(),
-    host: r.requiredCompactString("node endpoint host"),
-    port: r.int32(),
-    rack: r.compactString(),
-  };
-  r.skipTags();
-  return endpoint;
-}
-
 function decodeProduce(r: Reader, version: number): ProduceResponse {
   assertVersion(produceApi, version, "decode");
   const flexible = version >= FLEXIBLE;
@@ -233,10 +216,10 @@ function decodeProduce(r: Reader, version: number): ProduceResponse {
     if (flexible) {
       for (const field of r.tags()) {
         if (field.tag !== 0 || version < 10) continue;
-        const t = new Reader(field.data);
-        partition.currentLeader = { leaderId: t.int32(), leaderEpoch: t.int32() };
-        t.skipTags();
-        t.end("Produce response CurrentLeader");
+        partition.currentLeader = readLeaderIdAndEpoch(
+          field.data,
+          "Produce response CurrentLeader",
+        );
       }
     }
     return partition;
@@ -266,9 +249,7 @@ function decodeProduce(r: Reader, version: number): ProduceResponse {
   if (flexible) {
     for (const field of r.tags()) {
       if (field.tag !== 0 || version < 10) continue;
-      const t = new Reader(field.data);
-      response.nodeEndpoints = t.requiredCompactArray(readNodeEndpoint);
-      t.end("Produce response NodeEndpoints");
+      response.nodeEndpoints = readNodeEndpoints(field.data, "Produce response NodeEndpoints");
     }
   }
   return response;
@@ -339,28 +320,16 @@ function encodeProduceResponse(w: Writer, version: number, response: ProduceResp
         string(partition.errorMessage);
       }
       if (flexible) {
-        const leader = partition.currentLeader;
-        // Written only when it differs from its default (-1, -1), as Java does.
-        if (
-          version >= 10 && leader !== null && (leader.leaderId !== -1 || leader.leaderEpoch !== -1)
-        ) {
-          const t = new Writer(16).int32(leader.leaderId).int32(leader.leaderEpoch).tags();
-          w.tags([{ tag: 0, data: t.bytes() }]);
-        } else w.tags();
+        const leader = version >= 10 ? leaderIdAndEpochTag(0, partition.currentLeader) : null;
+        w.tags(leader === null ? [] : [leader]);
       }
     }
     if (flexible) w.tags();
   }
   w.int32(response.throttleTimeMs);
   if (flexible) {
-    if (version >= 10 && response.nodeEndpoints.length > 0) {
-      const t = new Writer();
-      t.compactArray(response.nodeEndpoints, (t, endpoint) => {
-        t.int32(endpoint.nodeId).compactString(endpoint.host).int32(endpoint.port);
-        t.compactString(endpoint.rack).tags();
-      });
-      w.tags([{ tag: 0, data: t.bytes() }]);
-    } else w.tags();
+    const endpoints = version >= 10 ? nodeEndpointsTag(0, response.nodeEndpoints) : null;
+    w.tags(endpoints === null ? [] : [endpoints]);
   }
 }
 
