@@ -9,7 +9,7 @@
  */
 
 import { ApiKey } from "../protocol/api.ts";
-import { errorInfo } from "../protocol/error_codes.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 
 /** An API by name (as in {@link ApiKey}) or by key. */
 export type ApiSelector = keyof typeof ApiKey | number;
@@ -105,15 +105,6 @@ interface DelayFault {
   count: number;
 }
 
-const CODES_BY_NAME: ReadonlyMap<string, number> = (() => {
-  const map = new Map<string, number>();
-  for (let code = -1; code < 200; code++) {
-    const { name } = errorInfo(code);
-    if (!name.startsWith("UNKNOWN_ERROR_")) map.set(name, code);
-  }
-  return map;
-})();
-
 /**
  * Resolves an API selector to its key.
  *
@@ -129,7 +120,7 @@ export function apiKeyOf(api: ApiSelector): number {
     }
     return api;
   }
-  const key = (ApiKey as Record<string, number>)[api];
+  const key = Object.hasOwn(ApiKey, api) ? (ApiKey as Record<string, number>)[api] : undefined;
   if (key === undefined) {
     throw new TypeError(
       `Cannot inject a fault as the API must be one of ${
@@ -155,7 +146,9 @@ export function errorCodeOf(code: number | string): number {
     }
     return code;
   }
-  const found = CODES_BY_NAME.get(code);
+  const found = Object.hasOwn(ErrorCode, code)
+    ? (ErrorCode as Readonly<Record<string, number>>)[code]
+    : undefined;
   if (found === undefined) {
     throw new TypeError(`Cannot inject error code as Kafka has no error named ${code}`);
   }

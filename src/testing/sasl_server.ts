@@ -8,6 +8,8 @@
  * @module
  */
 
+import { hmac } from "../net/hmac.ts";
+
 /** The mechanisms the test broker offers. */
 export type TestSaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
@@ -74,15 +76,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function sameText(a: string, b: string): boolean {
   return sameBytes(encoder.encode(a), encoder.encode(b));
-}
-
-async function hmac(
-  hash: string,
-  key: Uint8Array<ArrayBuffer>,
-  message: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, encoder.encode(message)));
 }
 
 interface ScramCredential {
