@@ -150,10 +150,11 @@ function describeAddr(addr: Deno.Addr): string {
  * @returns The listener.
  *
  * @example Listening on a free port
- * ```ts ignore
+ * ```ts
  * import { listenDeno } from "./deno_transport.ts";
  *
  * const listener = await listenDeno({ host: "127.0.0.1", port: 0 }, ({ transport }) => transport.close());
+ * console.log(listener.port > 0); // true
  * await listener.close();
  * ```
  */

@@ -153,10 +153,11 @@ export function connectNode(options: ConnectOptions): Promise<Transport> {
  * @returns The listener.
  *
  * @example Listening on a free port
- * ```ts ignore
+ * ```ts
  * import { listenNode } from "./node_transport.ts";
  *
  * const listener = await listenNode({ host: "127.0.0.1", port: 0 }, ({ transport }) => transport.close());
+ * console.log(listener.port > 0); // true
  * await listener.close();
  * ```
  */
