@@ -35,6 +35,14 @@ export interface NodeEndpoint {
  * Reads a `CurrentLeader` tagged field: `{ LeaderId int32, LeaderEpoch int32 }` and
  * its own tags.
  *
+ * @example Reading back a leader written as a tag
+ * ```ts
+ * import { leaderIdAndEpochTag, readLeaderIdAndEpoch } from "@webstream/kafka/protocol";
+ *
+ * const tag = leaderIdAndEpochTag(0, { leaderId: 2, leaderEpoch: 7 })!;
+ * console.log(readLeaderIdAndEpoch(tag.data, "CurrentLeader")); // { leaderId: 2, leaderEpoch: 7 }
+ * ```
+ *
  * @param data The field's bytes.
  * @param what What it is, for error messages.
  * @returns The leader.
@@ -50,6 +58,14 @@ export function readLeaderIdAndEpoch(data: Uint8Array, what: string): LeaderIdAn
 
 /**
  * The `CurrentLeader` tagged field, or nothing for an absent or default (-1, -1) leader.
+ *
+ * @example A default leader is not written
+ * ```ts
+ * import { leaderIdAndEpochTag } from "@webstream/kafka/protocol";
+ *
+ * console.log(leaderIdAndEpochTag(1, { leaderId: -1, leaderEpoch: -1 })); // null
+ * console.log(leaderIdAndEpochTag(1, { leaderId: 3, leaderEpoch: 0 })?.data.length); // 9
+ * ```
  *
  * @param tag Its tag number.
  * @param leader The leader, or null.
@@ -81,6 +97,14 @@ function readNodeEndpoint(r: Reader): NodeEndpoint {
  * Reads a `NodeEndpoints` tagged field: a compact array of
  * `{ NodeId int32, Host string, Port int32, Rack string nullable }`.
  *
+ * @example Reading back endpoints written as a tag
+ * ```ts
+ * import { nodeEndpointsTag, readNodeEndpoints } from "@webstream/kafka/protocol";
+ *
+ * const tag = nodeEndpointsTag(0, [{ nodeId: 2, host: "b2", port: 9093, rack: null }])!;
+ * console.log(readNodeEndpoints(tag.data, "NodeEndpoints")[0]?.host); // "b2"
+ * ```
+ *
  * @param data The field's bytes.
  * @param what What it is, for error messages.
  * @returns The endpoints.
@@ -95,6 +119,13 @@ export function readNodeEndpoints(data: Uint8Array, what: string): NodeEndpoint[
 
 /**
  * The `NodeEndpoints` tagged field, or nothing for none.
+ *
+ * @example No endpoints, no tag
+ * ```ts
+ * import { nodeEndpointsTag } from "@webstream/kafka/protocol";
+ *
+ * console.log(nodeEndpointsTag(0, [])); // null
+ * ```
  *
  * @param tag Its tag number.
  * @param endpoints The endpoints.

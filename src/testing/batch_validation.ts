@@ -164,6 +164,19 @@ function walkRecords(
 /**
  * Checks one partition's records field of a Produce request, as Kafka does.
  *
+ * @example A flipped bit fails the CRC
+ * ```ts
+ * import { validateBatch } from "./batch_validation.ts";
+ * import { encodeRecordBatch } from "../record/record_batch.ts";
+ *
+ * const batch = encodeRecordBatch({ records: [{ value: "hello" }] }) as Uint8Array;
+ * const limits = { maxMessageBytes: 1048588, timestampAfterMaxMs: 3600000, now: Date.now(), produceVersion: 9 };
+ * console.log(validateBatch(batch, limits).ok); // true
+ * batch[70]! ^= 1;
+ * const result = validateBatch(batch, limits);
+ * console.log(result.ok ? 0 : result.code); // 2 (CORRUPT_MESSAGE)
+ * ```
+ *
  * @param bytes The records field (exactly one batch expected).
  * @param limits The limits to check against.
  * @returns The batch header when valid, else the error code (with record errors for

@@ -26,6 +26,15 @@ function plain(bytes: Uint8Array): Uint8Array {
 /**
  * Decompresses a records section.
  *
+ * @example lz4, round trip
+ * ```ts
+ * import { decompressSync } from "./decompress.ts";
+ * import { lz4Compress } from "../record/lz4.ts";
+ *
+ * const plain = new TextEncoder().encode("records ".repeat(100));
+ * console.log(decompressSync(3, lz4Compress(plain), 1 << 20).length); // 800
+ * ```
+ *
  * @param codec The compression id of the batch attributes (1 gzip, 2 snappy, 3 lz4, 4 zstd).
  * @param data The compressed section.
  * @param maxBytes The most bytes the output may take.

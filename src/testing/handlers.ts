@@ -38,7 +38,16 @@ export const handlers: ReadonlyMap<number, AnyRequestHandler> = new Map(
   ].map((h) => [h.api.key, h as AnyRequestHandler]),
 );
 
-/** What ApiVersions advertises, in API key order. */
+/**
+ * What ApiVersions advertises, in API key order.
+ *
+ * @example Fetch's versions
+ * ```ts
+ * import { servedApis } from "./handlers.ts";
+ *
+ * console.log(servedApis.find((r) => r.apiKey === 1)); // { apiKey: 1, minVersion: 4, maxVersion: 18 }
+ * ```
+ */
 export const servedApis: readonly ApiVersionRange[] = Object.freeze(
   [...handlers.values()]
     .map((h) => ({ apiKey: h.api.key, minVersion: h.minVersion, maxVersion: h.maxVersion }))

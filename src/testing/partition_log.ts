@@ -130,7 +130,20 @@ export function readBatchHeader(bytes: Uint8Array): BatchHeader {
   };
 }
 
-/** A partition's log. */
+/**
+ * A partition's log.
+ *
+ * @example Appending past retention
+ * ```ts
+ * import { PartitionLog, readBatchHeader } from "./partition_log.ts";
+ * import { encodeRecordBatch } from "../record/record_batch.ts";
+ *
+ * const batch = encodeRecordBatch({ records: [{ value: "a" }, { value: "b" }] }) as Uint8Array;
+ * const log = new PartitionLog(batch.length * 2);
+ * for (let i = 0; i < 5; i++) log.append(batch, readBatchHeader(batch));
+ * console.log(log.logStartOffset, log.logEndOffset); // 6 10
+ * ```
+ */
 export class PartitionLog {
   /** Batches in offset order; `#head` is the first one kept. */
   #batches: StoredBatch[] = [];

@@ -78,7 +78,19 @@ function inSequence(lastSeq: number, nextSeq: number): boolean {
   return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === MAX_SEQUENCE);
 }
 
-/** The producers of one partition. */
+/**
+ * The producers of one partition.
+ *
+ * @example A retried batch is a duplicate
+ * ```ts
+ * import { ProducerStateTable } from "./producer_state.ts";
+ *
+ * const producers = new ProducerStateTable("kafka-4");
+ * const batch = { producerId: 7n, producerEpoch: 0, baseSequence: 0, count: 3, transactional: false };
+ * producers.appended(batch, 40);
+ * console.log(producers.check(batch)); // { kind: "duplicate", firstOffset: 40 }
+ * ```
+ */
 export class ProducerStateTable {
   readonly #entries = new Map<bigint, ProducerEntry>();
   readonly #rules: SequenceRules;

@@ -84,7 +84,18 @@ interface ScramCredential {
   serverKey: Uint8Array<ArrayBuffer>;
 }
 
-/** The users the broker accepts, with SCRAM credentials derived once per mechanism. */
+/**
+ * The users the broker accepts, with SCRAM credentials derived once per mechanism.
+ *
+ * @example A PLAIN exchange
+ * ```ts
+ * import { SaslUsers } from "./sasl_server.ts";
+ *
+ * const users = new SaslUsers({ alice: "secret" });
+ * const step = await users.exchange("PLAIN").step(new TextEncoder().encode("\0alice\0secret"));
+ * console.log(step.state); // "done"
+ * ```
+ */
 export class SaslUsers {
   readonly #passwords: ReadonlyMap<string, string>;
   readonly #scram = new Map<string, Promise<ScramCredential>>();

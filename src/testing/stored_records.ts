@@ -40,6 +40,19 @@ const MAX_RECORDS_BYTES = 256 * 1024 * 1024;
 /**
  * Decodes a stored batch's records.
  *
+ * @example The records of a batch at offset 10
+ * ```ts
+ * import { decodeStoredBatch } from "./stored_records.ts";
+ * import { PartitionLog, readBatchHeader } from "./partition_log.ts";
+ * import { encodeRecordBatch } from "../record/record_batch.ts";
+ *
+ * const log = new PartitionLog(-1);
+ * const batch = encodeRecordBatch({ records: [{ key: "k", value: "v" }] }) as Uint8Array;
+ * for (let i = 0; i < 11; i++) log.append(batch, readBatchHeader(batch));
+ * const last = [...log.batches()].at(-1)!;
+ * console.log(decodeStoredBatch(last, "events", 0)[0]?.offset); // 10n
+ * ```
+ *
  * @param batch The batch.
  * @param topic Its topic.
  * @param partition Its partition.

@@ -56,7 +56,23 @@ function failed(errorCode: number): InitResult {
   return { errorCode, producerId: -1n, producerEpoch: -1 };
 }
 
-/** The coordinator of every transactional id of a test cluster. */
+/**
+ * The coordinator of every transactional id of a test cluster.
+ *
+ * @example A second InitProducerId bumps the epoch
+ * ```ts
+ * import { TransactionCoordinator } from "./transaction_coordinator.ts";
+ * import { ClusterState } from "./cluster_state.ts";
+ *
+ * const cluster = new ClusterState(
+ *   { clusterId: "c", sequenceRules: "kafka-4", now: Date.now },
+ *   [{ id: 1, host: "127.0.0.1" }],
+ * );
+ * const coordinator = new TransactionCoordinator(cluster, 900000);
+ * coordinator.initProducerId("tx", 60000, -1n, -1);
+ * console.log(coordinator.initProducerId("tx", 60000, -1n, -1).producerEpoch); // 1
+ * ```
+ */
 export class TransactionCoordinator {
   readonly #cluster: ClusterState;
   readonly #maxTimeoutMs: number;
