@@ -21,16 +21,16 @@
  * @module
  */
 
-export {
-  type PartitionOffsets,
-  type RecordsOptions,
-  startTestBroker,
-  type TestBroker,
-  type TestBrokerNode,
-  type TestBrokerOptions,
-  type TestSaslOptions,
-  type TestTopicOptions,
-} from "./testing/test_broker.ts";
+export { startTestBroker } from "./testing/test_broker.ts";
+export type {
+  PartitionOffsets,
+  RecordsOptions,
+  TestBroker,
+  TestBrokerNode,
+  TestBrokerOptions,
+  TestSaslOptions,
+  TestTopicOptions,
+} from "./testing/test_broker_options.ts";
 export {
   type ApiSelector,
   type DelayOptions,
@@ -50,4 +50,5 @@ export type {
   ListenTlsOptions,
 } from "./net/listener.ts";
 export type { RecordHeader } from "./record/record_batch.ts";
+export type { Transport } from "./net/transport.ts";
 export { ApiKey } from "./protocol/api.ts";

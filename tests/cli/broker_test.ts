@@ -53,6 +53,26 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+/** A port P such that P and P + 1 were both free a moment ago. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const first = await defaultListen(
+      { host: "127.0.0.1", port: 0 },
+      ({ transport }) => transport.close(),
+    );
+    const port = first.port;
+    try {
+      const second = await defaultListen({ host: "127.0.0.1", port: port + 1 }, () => {});
+      await second.close();
+      return port;
+    } catch {
+      // taken: try another
+    } finally {
+      await first.close();
+    }
+  }
+}
+
 describe("broker command", () => {
   test("broker prints the bootstrap list first, takes records, and stops at the end of stdin", {
     timeout: 60_000,
@@ -97,24 +117,27 @@ describe("broker command", () => {
   });
 
   test("broker stops on SIGTERM and listens on --port", { timeout: 60_000 }, async () => {
-    const probe = await defaultListen(
-      { host: "127.0.0.1", port: 0 },
-      ({ transport }) => transport.close(),
-    );
-    const port = probe.port;
-    await probe.close();
-    const r = run(["broker", "--port", String(port), "--brokers", "2"]);
-    try {
-      assert.equal(
-        await within(r.firstLine, 30_000, "startup"),
-        `127.0.0.1:${port},127.0.0.1:${port + 1}`,
-      );
-      // process.kill, not child.kill: Deno's ChildProcess.kill does not deliver SIGTERM as such.
-      process.kill(r.child.pid!, "SIGTERM");
-      assert.equal(await within(r.exit, 10_000, "stopping"), 0);
-      assert.equal(r.stderr(), "", "quiet without --verbose");
-    } finally {
-      r.child.kill("SIGKILL");
+    // Two free ports in a row; another process may take one meanwhile, hence the retries.
+    for (let attempt = 1;; attempt++) {
+      const port = await freePortPair();
+      const r = run(["broker", "--port", String(port), "--brokers", "2"]);
+      try {
+        let line: string;
+        try {
+          line = await within(r.firstLine, 30_000, "startup");
+        } catch (error) {
+          if (attempt < 5 && /in use/i.test(String(error))) continue;
+          throw error;
+        }
+        assert.equal(line, `127.0.0.1:${port},127.0.0.1:${port + 1}`);
+        // process.kill, not child.kill: Deno's ChildProcess.kill does not deliver SIGTERM as such.
+        process.kill(r.child.pid!, "SIGTERM");
+        assert.equal(await within(r.exit, 10_000, "stopping"), 0);
+        assert.equal(r.stderr(), "", "quiet without --verbose");
+        return;
+      } finally {
+        r.child.kill("SIGKILL");
+      }
     }
   });
 

@@ -12,7 +12,7 @@ import { CoordinatorType, findCoordinatorApi } from "../../src/protocol/find_coo
 import { initProducerIdApi } from "../../src/protocol/init_producer_id.ts";
 import { produceApi } from "../../src/protocol/produce.ts";
 import type { Connection } from "../../src/net/connection.ts";
-import { startTestBroker, type TestBroker } from "../../src/testing/test_broker.ts";
+import { startTestBroker, type TestBroker } from "../../src/testing.ts";
 import { createProducer } from "../../mod.ts";
 import { batch } from "./_batches.ts";
 import { connectTo } from "./_client.ts";

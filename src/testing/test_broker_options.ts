@@ -1,0 +1,292 @@
+/**
+ * The options of `startTestBroker()` and the shape of the cluster it returns.
+ *
+ * @module
+ */
+
+import type { ListenFunction, ListenTlsOptions } from "../net/listener.ts";
+import type { Faults } from "./faults.ts";
+import type { SequenceRules } from "./producer_state.ts";
+import type { TestSaslMechanism } from "./sasl_server.ts";
+import type { StoredRecord } from "./stored_records.ts";
+
+/** Settings of one topic. */
+export interface TestTopicOptions {
+  /** How many partitions. */
+  partitions: number;
+  /**
+   * How many replicas Metadata reports (all brokers share one log here).
+   *
+   * @default {the broker's replicationFactor}
+   */
+  replicationFactor?: number;
+  /**
+   * Bytes kept per partition (Kafka's `retention.bytes`); -1 keeps everything.
+   *
+   * @default {the broker's retentionBytes}
+   */
+  retentionBytes?: number;
+  /**
+   * The largest batch accepted (Kafka's `max.message.bytes`).
+   *
+   * @default {the broker's maxMessageBytes}
+   */
+  maxMessageBytes?: number;
+}
+
+/** SASL on every broker's listener. */
+export interface TestSaslOptions {
+  /** User names and passwords. */
+  users: Readonly<Record<string, string>>;
+  /**
+   * The mechanisms offered.
+   *
+   * @default {["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]}
+   */
+  mechanisms?: readonly TestSaslMechanism[];
+  /**
+   * How long an authenticated session lasts (Kafka's `connections.max.reauth.ms`); a
+   * request after it closes the connection unless the client re-authenticated. 0: no limit.
+   *
+   * @default {0}
+   */
+  sessionLifetimeMs?: number;
+}
+
+/** Options of {@link startTestBroker}. */
+export interface TestBrokerOptions {
+  /**
+   * How many brokers (ids 1 to N), each on its own port.
+   *
+   * @default {1}
+   */
+  brokers?: number;
+  /**
+   * Topics to create: a partition count, or settings.
+   *
+   * @default {{}}
+   */
+  topics?: Readonly<Record<string, number | TestTopicOptions>>;
+  /**
+   * Whether Metadata creates a topic a client asks for (when the client allows it).
+   * Off, so a test sees a missing topic as a missing topic (Kafka's own default is on;
+   * managed clusters turn it off).
+   *
+   * @default {false}
+   */
+  autoCreateTopics?: boolean;
+  /**
+   * Partitions of an auto-created topic (Kafka's `num.partitions`).
+   *
+   * @default {1}
+   */
+  defaultPartitions?: number;
+  /**
+   * Replicas Metadata reports per partition.
+   *
+   * @default {min(3, brokers)}
+   */
+  replicationFactor?: number;
+  /**
+   * Bytes kept per partition: past it the oldest batches are dropped and the log start
+   * offset moves, so a long run stays bounded. -1 keeps everything.
+   *
+   * @default {67108864}
+   */
+  retentionBytes?: number;
+  /**
+   * The largest batch accepted (Kafka's `max.message.bytes`).
+   *
+   * @default {1048588}
+   */
+  maxMessageBytes?: number;
+  /**
+   * The largest request frame accepted (Kafka's `socket.request.max.bytes`); a larger
+   * one closes the connection.
+   *
+   * @default {104857600}
+   */
+  maxRequestBytes?: number;
+  /**
+   * How far ahead of the broker's clock a record's timestamp may be (Kafka's
+   * `message.timestamp.after.max.ms`).
+   *
+   * @default {3600000}
+   */
+  timestampAfterMaxMs?: number;
+  /**
+   * The longest transaction timeout a producer may ask (Kafka's `transaction.max.timeout.ms`).
+   *
+   * @default {900000}
+   */
+  maxTransactionTimeoutMs?: number;
+  /**
+   * Sequence rules: `"kafka-4"` (Kafka 2.5+), or `"kafka-2.4"`, whose brokers answer
+   * UNKNOWN_PRODUCER_ID and DUPLICATE_SEQUENCE_NUMBER where newer ones accept or say
+   * OUT_OF_ORDER_SEQUENCE_NUMBER.
+   *
+   * @default {"kafka-4"}
+   */
+  sequenceRules?: SequenceRules;
+  /**
+   * The address to listen on and advertise.
+   *
+   * @default {"127.0.0.1"}
+   */
+  host?: string;
+  /**
+   * The first broker's port; broker N listens on `port + N - 1`. 0 lets the system
+   * pick a free port for each.
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * The cluster id Metadata reports.
+   *
+   * @default {a random 22-character id}
+   */
+  clusterId?: string;
+  /**
+   * Serve TLS with this certificate (PEM).
+   *
+   * @default {undefined}
+   */
+  tls?: ListenTlsOptions;
+  /**
+   * Require SASL authentication.
+   *
+   * @default {undefined}
+   */
+  sasl?: TestSaslOptions;
+  /**
+   * The broker's clock (transaction timeouts, SASL sessions, timestamps), in ms.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+  /**
+   * Opens the listening sockets.
+   *
+   * @default {the runtime's own}
+   */
+  listen?: ListenFunction;
+  /**
+   * Called with one line per connection when it ends (peer, why, requests by API and
+   * version), and with protocol errors; silent by default.
+   *
+   * @default {undefined}
+   */
+  log?: (line: string) => void;
+}
+
+/** A broker of a test cluster. */
+export interface TestBrokerNode {
+  /** The broker id. */
+  readonly id: number;
+  /** The host it listens on. */
+  readonly host: string;
+  /** The port it listens on (kept across stop and start). */
+  readonly port: number;
+  /** Whether it is up. */
+  readonly running: boolean;
+}
+
+/** Options of {@link TestBroker.records}. */
+export interface RecordsOptions {
+  /**
+   * Only this partition.
+   *
+   * @default {every partition}
+   */
+  partition?: number;
+  /**
+   * `"read_committed"` leaves out aborted records and those of open transactions.
+   *
+   * @default {"read_uncommitted"}
+   */
+  isolation?: "read_committed" | "read_uncommitted";
+}
+
+/** Where a partition's log stands. */
+export interface PartitionOffsets {
+  /** The first offset still stored. */
+  logStartOffset: bigint;
+  /** The offset the next record gets. */
+  highWatermark: bigint;
+  /** Offsets below it belong to no open transaction. */
+  lastStableOffset: bigint;
+  /** The current leader's id, or -1. */
+  leader: number;
+  /** The leader epoch. */
+  leaderEpoch: number;
+}
+
+/** A running test cluster; `await using` stops it. */
+export interface TestBroker extends AsyncDisposable {
+  /** Every broker's `host:port`, for a client's bootstrap list. */
+  readonly bootstrap: string[];
+  /** The brokers. */
+  readonly brokers: readonly TestBrokerNode[];
+  /** The cluster id. */
+  readonly clusterId: string;
+  /** Faults to inject. */
+  readonly faults: Faults;
+  /**
+   * Creates a topic.
+   *
+   * @param name The name.
+   * @param partitions A partition count, or settings.
+   */
+  createTopic(name: string, partitions: number | TestTopicOptions): void;
+  /**
+   * The records stored in a topic, by partition then offset; control records (transaction
+   * markers) are left out.
+   *
+   * @param topic The topic.
+   * @param options One partition, and the isolation level.
+   * @returns The records.
+   */
+  records(topic: string, options?: RecordsOptions): StoredRecord[];
+  /**
+   * Where a partition's log stands.
+   *
+   * @param topic The topic.
+   * @param partition The partition.
+   * @returns Its offsets, leader and epoch.
+   */
+  offsets(topic: string, partition: number): PartitionOffsets;
+  /**
+   * Moves a partition's leadership to another broker (a new leader epoch begins): the
+   * old leader answers NOT_LEADER_OR_FOLLOWER from now on.
+   *
+   * @param topic The topic.
+   * @param partition The partition.
+   * @param brokerId The new leader, one of the partition's replicas.
+   */
+  moveLeader(topic: string, partition: number, brokerId: number): void;
+  /**
+   * Stops a broker: its listener and connections close. Partitions it led move to
+   * another live replica, as Kafka's controller would elect one, unless
+   * `keepLeadership` leaves them led by the stopped broker (clients must wait for it).
+   *
+   * @param brokerId The broker.
+   * @param options Whether leadership stays.
+   * @returns A promise that resolves once its port is free.
+   */
+  stopBroker(brokerId: number, options?: { keepLeadership?: boolean }): Promise<void>;
+  /**
+   * Starts a stopped broker again on its port; partitions that have no live leader
+   * and list it as a replica are led by it again.
+   *
+   * @param brokerId The broker.
+   * @returns A promise that resolves once it listens.
+   */
+  startBroker(brokerId: number): Promise<void>;
+  /**
+   * Stops every broker and frees their ports.
+   *
+   * @returns A promise that resolves once all is closed.
+   */
+  close(): Promise<void>;
+}
