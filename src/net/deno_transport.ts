@@ -188,7 +188,9 @@ export function listenDeno(
         conn = await server.accept();
       } catch {
         if (closed) return;
-        // A failed accept (a peer gone before it was taken) does not stop the listener.
+        // A failed accept (a peer gone before it was taken, no file descriptor left) does
+        // not stop the listener; a short pause keeps a lasting failure from spinning.
+        await new Promise((resolve) => setTimeout(resolve, 10));
         continue;
       }
       void accept(conn);
