@@ -116,15 +116,16 @@ export interface RequestHandler<Req, Res> {
 export type AnyRequestHandler = RequestHandler<any, any>;
 
 /**
- * Why a request for a partition cannot be served by this broker, if so.
+ * Why a request for a partition cannot be served by this broker, if so. A broker that
+ * does not lead a partition says so even when none does (Metadata is where
+ * LEADER_NOT_AVAILABLE is reported), as Kafka's brokers do.
  *
  * @param ctx The context.
  * @param partition The partition.
- * @returns NOT_LEADER_OR_FOLLOWER (or LEADER_NOT_AVAILABLE when none leads), or 0.
+ * @returns NOT_LEADER_OR_FOLLOWER, or 0.
  */
 export function leadershipError(ctx: BrokerContext, partition: PartitionState): number {
-  if (partition.leader === ctx.node.id) return ErrorCode.NONE;
-  return partition.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  return partition.leader === ctx.node.id ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 }
 
 /**
