@@ -90,6 +90,40 @@ describe("test broker and kcat", () => {
   }
 });
 
+describe("test broker and kcat's transactional producer", () => {
+  test(
+    "kcat -P -X transactional.id commits; read_committed kcat and the broker see every record once",
+    {
+      timeout: 120_000,
+    },
+    async (t) => {
+      const missing = await kcatMissing();
+      if (missing !== null) return skipLoudly(t, "kcat", missing);
+      const lines: string[] = [];
+      await using broker = await startTestBroker({
+        brokers: 3,
+        topics: { tx: 3 },
+        log: (l) => lines.push(l),
+      });
+      const input = Array.from({ length: 300 }, (_, i) => `k${i % 17}:v${i}\n`).join("");
+      await kcatProduce(broker.bootstrap, "tx", input, ["-X", "transactional.id=kcat-tx"]);
+      let n = 0;
+      for (
+        const records
+          of (await kcatReadBack(broker.bootstrap, "tx", { isolation: "read_committed" })).values()
+      ) {
+        n += records.length;
+      }
+      assert.equal(n, 300);
+      const committed = broker.records("tx", { isolation: "read_committed" });
+      assert.equal(committed.length, 300);
+      assert.ok(committed.every((r) => r.transactional));
+      await broker.close();
+      assert.ok(lines.some((l) => /EndTxn v\d/.test(l)), "librdkafka ended its transaction");
+    },
+  );
+});
+
 describe("test broker and Kafka's Java console tools", () => {
   test(
     "kafka-console-producer (idempotent) writes keyed lines; kafka-console-consumer --partition N --offset earliest reads each partition",
