@@ -12,7 +12,8 @@
  *
  * Flags: --runs R (3), --records N (1,000,000), --workloads W1,W2, --values
  * bytes,string,json, --keys padded|plain (padded), --batch-bytes B (1 MiB), --clients
- * ours-deno,ours-bun,platformatic-deno,platformatic-bun,librdkafka,java.
+ * ours-deno,ours-bun,source-deno,source-bun,platformatic-deno,platformatic-bun,librdkafka,java
+ * (source-*: the same records into a sink that does nothing, the floor under ours).
  *
  * W1 is acks=1 without idempotence, W2 acks=all with idempotence; both 6 partitions
  * on 3 brokers: librdkafka's mock cluster (tests/mock, a fresh one per run) or
@@ -64,7 +65,7 @@ const defaultClients = smoke
   ? "ours-deno,ours-bun,librdkafka"
   : target.name === "kafka"
   ? "ours-deno,ours-bun,platformatic-deno,platformatic-bun,librdkafka,java"
-  : "ours-deno,ours-bun,platformatic-deno,platformatic-bun,librdkafka";
+  : "ours-deno,ours-bun,source-deno,source-bun,platformatic-deno,platformatic-bun,librdkafka";
 const clients = flag("clients", defaultClients).split(",") as ClientId[];
 for (const c of clients) {
   if (!CLIENT_IDS.includes(c)) throw new TypeError(`Cannot run as client ${c} is unknown`);
@@ -73,6 +74,8 @@ for (const v of values) {
   if (!VALUE_KINDS.includes(v)) throw new TypeError(`Cannot run as value kind ${v} is unknown`);
 }
 const RUN_TIMEOUT_MS = 600_000;
+const ours = (c: ClientId): boolean => c.startsWith("ours");
+const source = (c: ClientId): boolean => c.startsWith("source");
 
 /** One group of runs that a table reports: the same records for every client. */
 interface Group {
@@ -120,7 +123,7 @@ if (suites.includes("latency")) {
       compression: "none",
       warmup: smoke ? 5 : 20,
     },
-    clients: clients.filter((c) => c !== "java"),
+    clients: clients.filter((c) => c !== "java" && !source(c)),
   });
 }
 if (suites.includes("gzip")) {
@@ -132,7 +135,7 @@ if (suites.includes("gzip")) {
       records: gzipRecords,
       compression: "gzip",
     },
-    clients: clients.filter((c) => c !== "java"),
+    clients: clients.filter((c) => c !== "java" && !source(c)),
   });
 }
 
@@ -162,6 +165,8 @@ interface Run {
   peakRssMB: number;
   landed: number;
   latenciesMs: number[] | undefined;
+  /** The 1-minute load average when the run ended: other work on the machine. */
+  load: number;
 }
 
 function checkContents(
@@ -202,11 +207,14 @@ async function runOnce(group: Group, client: ClientId, round: number): Promise<R
     const expected = group.spec.mode === "latency"
       ? group.spec.records + group.spec.warmup
       : group.spec.records;
-    const landed = await topic.count(expected);
-    if (landed !== expected) {
+    const sends = !client.startsWith("source");
+    const landed = sends ? await topic.count(expected) : NaN;
+    if (sends && landed !== expected) {
       throw new Error(`${client} landed ${landed} of ${expected} records in ${topic.topic}`);
     }
-    if (smoke && client !== "java") checkContents(await topic.records(), group.spec, client);
+    if (smoke && sends && client !== "java") {
+      checkContents(await topic.records(), group.spec, client);
+    }
     const seconds = report.seconds ?? NaN;
     return {
       group: group.title,
@@ -219,6 +227,7 @@ async function runOnce(group: Group, client: ClientId, round: number): Promise<R
       peakRssMB: cost.maxRssKiB / 1024,
       landed,
       latenciesMs: report.latenciesMs,
+      load: loadavg()[0]!,
     };
   } finally {
     await topic.dispose();
@@ -246,7 +255,7 @@ for (let round = 1; round <= runs; round++) {
         `[peers] round ${round} ${client.padEnd(17)} ${group.title}: ` +
           (run.latenciesMs === undefined
             ? `${thousands(run.recordsPerSecond)} records/s, CPU ${fixed(run.cpuS, 2)} s, ` +
-              `RSS ${fixed(run.peakRssMB, 0)} MB, landed ${run.landed}`
+              `RSS ${fixed(run.peakRssMB, 0)} MB, landed ${run.landed}, load ${fixed(run.load, 1)}`
             : `p50 ${fixed(percentile(run.latenciesMs, 50), 2)} ms, ` +
               `p99 ${fixed(percentile(run.latenciesMs, 99), 2)} ms`),
       );
@@ -276,7 +285,6 @@ function runtimeVersions(): string {
     "librdkafka " + version("dpkg-query", ["-W", "-f=${Version}", "librdkafka-dev"]),
   ].join(", ");
 }
-const ours = (c: ClientId): boolean => c.startsWith("ours");
 for (const group of groups) {
   const rows = group.clients
     .map((client) => ({
@@ -316,11 +324,11 @@ for (const group of groups) {
         fixed(m.cpu, 2),
         fixed(m.cpuTimed, 2),
         fixed(m.rss, 0),
-        runs.map((r) => r.landed).join(" "),
+        runs.map((r) => Number.isNaN(r.landed) ? "-" : String(r.landed)).join(" "),
       ];
     }),
   ));
-  const peers = rows.map((r) => r.client).filter((c) => !ours(c));
+  const peers = rows.map((r) => r.client).filter((c) => !ours(c) && !source(c));
   const ratios: string[] = [];
   for (const { client } of rows.filter((r) => ours(r.client))) {
     const m = med.get(client)!;

@@ -3,6 +3,9 @@
  * to read what each printed:
  *
  * - `ours-deno`, `ours-bun`: bench/peers/ours_client.ts on that runtime.
+ * - `source-deno`, `source-bun`: the same records piped into a `WritableStream`
+ *   that does nothing (no producer): what the user's source and the runtime's
+ *   streams take alone.
  * - `platformatic-bun`, `platformatic-deno`: @platformatic/kafka (npm, pinned
  *   {@link PLATFORMATIC_VERSION}, installed under BENCH_HOME) through
  *   bench/peers/platformatic_client.ts.
@@ -28,6 +31,8 @@ export const PLATFORMATIC_VERSION = "2.12.1";
 export const CLIENT_IDS = [
   "ours-deno",
   "ours-bun",
+  "source-deno",
+  "source-bun",
   "platformatic-deno",
   "platformatic-bun",
   "librdkafka",
@@ -149,6 +154,7 @@ export interface ClientEnv {
  * @returns Why not, or undefined when it can.
  */
 export function unsupported(client: ClientId, spec: RunSpec, target: string): string | undefined {
+  if (client.startsWith("source") && spec.mode !== "throughput") return "no producer to wait for";
   if (client === "java") {
     if (target !== "kafka") return "ProducerPerformance runs on the real cluster only";
     if (spec.mode === "latency") return "ProducerPerformance has no lone-send mode";
@@ -208,6 +214,10 @@ export function clientCommand(
       return { command: deno, args: ["run", "-A", ours, ...common, ...batch] };
     case "ours-bun":
       return { command: bun, args: [ours, ...common, ...batch] };
+    case "source-deno":
+      return { command: deno, args: ["run", "-A", ours, ...common, "--sink", "none"] };
+    case "source-bun":
+      return { command: bun, args: [ours, ...common, "--sink", "none"] };
     case "platformatic-deno":
       return {
         command: deno,

@@ -5,11 +5,13 @@
  *   deno run -A bench/peers/ours_client.ts --bootstrap H:P,... --topic T --records N
  *       --acks 1|all [--idempotent 0|1] [--batch-bytes B] [--linger-ms L]
  *       [--keys padded|plain] [--values bytes|string|json|text1k] [--compression C]
- *       [--mode throughput|latency] [--warmup W]
+ *       [--mode throughput|latency] [--warmup W] [--sink none]
  *
  * Throughput: the workload's `ReadableStream` piped into `kafkaSink`. Latency: N
  * awaited `producer.send()` of one record each, after W that are not timed.
- * Options not given keep the producer's defaults. Prints one JSON line.
+ * Options not given keep the producer's defaults. `--sink none` pipes the same
+ * records into a `WritableStream` that does nothing: what the runtime and the
+ * source alone take, the floor under our figures. Prints one JSON line.
  *
  * @module
  */
@@ -64,7 +66,10 @@ if (mode === "latency") {
 } else {
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  await recordSource(records, keys, values).pipeTo(kafkaSink(options));
+  const sink = flag("sink", "kafka") === "none"
+    ? new WritableStream<BenchRecord>()
+    : kafkaSink(options);
+  await recordSource(records, keys, values).pipeTo(sink);
   result.seconds = Number(((performance.now() - started) / 1000).toFixed(4));
   const cpu = process.cpuUsage(cpuBefore);
   result.cpuTimedS = Number(((cpu.user + cpu.system) / 1e6).toFixed(3));

@@ -16,6 +16,8 @@ import {
   uniqueTopic,
 } from "../../tests/kafka/cluster.ts";
 
+const INIT_PRODUCER_ID = 22;
+
 /** The partitions of every run's topic. */
 export const PARTITIONS = 6;
 
@@ -46,13 +48,20 @@ async function allRecords(
   return [...byPartition.values()].flat();
 }
 
-/** librdkafka's mock cluster: 3 brokers, started anew for every run. */
+/**
+ * librdkafka's mock cluster: 3 brokers, started anew for every run. It offers
+ * InitProducerId up to v2 only: from v3 the request carries a producer id and epoch,
+ * @platformatic/kafka sends 0 and 0 where Kafka's protocol says -1 and -1 for a new
+ * producer, and the mock answers that with UNKNOWN_PRODUCER_ID (Kafka ignores them
+ * for a producer without transactional id). One request per run, the same for all.
+ */
 export const mockTarget: Target = {
   name: "mock",
   async prepare(): Promise<RunTopic> {
     const mock = await startMockCluster({ brokers: 3 });
     const topic = "bench";
     await mock.createTopic(topic, PARTITIONS, 3);
+    await mock.setApiVersion(INIT_PRODUCER_ID, 0, 2);
     return {
       bootstrap: mock.bootstrap,
       topic,
