@@ -211,6 +211,9 @@ async function main(): Promise<void> {
       `## ${runtime}: ${bin} ${cpuArgs.join(" ")} bench/peers/ours_client.ts ...`,
       cpu.stdout.trim().split("\n").pop()!,
       ...topSelfTime(newestProfile(into), top),
+      "",
+      "self time by file:",
+      ...topSelfTime(newestProfile(into), 12, "file"),
     );
     if (runtime === "deno") {
       const gcArgs = ["run", "-A", "--v8-flags=--trace-gc-nvp"];
