@@ -255,7 +255,9 @@ for (let round = 1; round <= runs; round++) {
         `[peers] round ${round} ${client.padEnd(17)} ${group.title}: ` +
           (run.latenciesMs === undefined
             ? `${thousands(run.recordsPerSecond)} records/s, CPU ${fixed(run.cpuS, 2)} s, ` +
-              `RSS ${fixed(run.peakRssMB, 0)} MB, landed ${run.landed}, load ${fixed(run.load, 1)}`
+              `RSS ${fixed(run.peakRssMB, 0)} MB, landed ${fixed(run.landed, 0)}, load ${
+                fixed(run.load, 1)
+              }`
             : `p50 ${fixed(percentile(run.latenciesMs, 50), 2)} ms, ` +
               `p99 ${fixed(percentile(run.latenciesMs, 99), 2)} ms`),
       );

@@ -6,8 +6,10 @@
  * (Deno: `--trace-gc-nvp`; Bun: JavaScriptCore's `logGC`).
  *
  *   deno run -A bench/peers/profile.ts [--records N] [--values bytes|string|json]
- *       [--keys padded|plain] [--runtimes deno,bun] [--top 25]
+ *       [--keys padded|plain] [--runtimes deno,bun] [--top 25] [--sink none]
  *
+ * `--sink none` profiles the same records piped into a sink that does nothing: the
+ * share of the source and the runtime's streams.
  * The profiles stay in $BENCH_HOME/profiles for Chrome's DevTools or speedscope.
  *
  * @module
@@ -26,6 +28,7 @@ const values = flag("values", "bytes");
 const keys = flag("keys", "padded");
 const runtimes = flag("runtimes", "deno,bun").split(",");
 const top = Number(flag("top", "25"));
+const sink = flag("sink", "kafka");
 const client = fileURLToPath(new URL("./ours_client.ts", import.meta.url));
 const dir = join(BENCH_HOME, "profiles");
 
@@ -163,6 +166,8 @@ async function runClient(
       keys,
       "--values",
       values,
+      "--sink",
+      sink,
     ];
     return await new Promise((resolve, reject) => {
       const child = spawn(command, args, {
@@ -195,7 +200,7 @@ function newestProfile(into: string): CpuProfile {
 
 async function main(): Promise<void> {
   const lines: string[] = [
-    `# bench/peers/profile.ts: W1, ${records} records, ${keys} keys, ${values} values`,
+    `# bench/peers/profile.ts: W1, ${records} records, ${keys} keys, ${values} values, sink ${sink}`,
   ];
   for (const runtime of runtimes) {
     const into = join(dir, runtime);
