@@ -44,14 +44,17 @@ export const stringSerializer: Serializer<string | null> = (
  * console.log(new TextDecoder().decode(jsonSerializer({ a: 1 }, "events")!)); // {"a":1}
  * ```
  */
-export const jsonSerializer: Serializer<unknown> = (value: unknown): Uint8Array | null => {
-  if (value === null) return null;
+export const jsonSerializer: Serializer<unknown> = (value: unknown): Uint8Array | null =>
+  value === null ? null : encodeUtf8(jsonText(value));
+
+/** JSON text of a value, or the error JSON.stringify would not give for `undefined`. */
+function jsonText(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) {
     throw new TypeError(`JSON.stringify cannot represent a value of type ${typeof value}`);
   }
-  return encodeUtf8(text);
-};
+  return text;
+}
 
 /**
  * Raw bytes, passed through; `null` stays `null`.
@@ -109,6 +112,14 @@ export function serializeField<T>(
   }
   let bytes: unknown;
   try {
+    // The producer's own serializers hand over text, which the batch writes as UTF-8
+    // in place: the same bytes, without an array (and a TextEncoder call) per record.
+    if (serializer === (jsonSerializer as Serializer<unknown>)) {
+      return value === null ? null : jsonText(value);
+    }
+    if (serializer === (stringSerializer as Serializer<unknown>)) {
+      if (value === null || typeof value === "string") return value as string | null;
+    }
     bytes = serializer(value, topic);
   } catch (cause) {
     throw new KafkaSerializationError(field, topic, cause);
