@@ -28,6 +28,7 @@ export type {
   TestBroker,
   TestBrokerNode,
   TestBrokerOptions,
+  TestOauthBearerOptions,
   TestSaslOptions,
   TestTopicOptions,
 } from "./testing/test_broker_options.ts";
@@ -41,7 +42,8 @@ export {
 } from "./testing/faults.ts";
 export type { StoredRecord } from "./testing/stored_records.ts";
 export type { SequenceRules } from "./testing/producer_state.ts";
-export type { TestSaslMechanism } from "./testing/sasl_server.ts";
+export type { TestPasswordMechanism, TestSaslMechanism } from "./testing/sasl_server.ts";
+export { unsecuredJwt, type UnsecuredJwtClaims } from "./net/unsecured_jwt.ts";
 export type {
   Accepted,
   Listener,

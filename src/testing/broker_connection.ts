@@ -34,6 +34,7 @@ import type {
 } from "./handler.ts";
 import { handlers } from "./handlers.ts";
 import { unsupportedApiVersions } from "./handlers/api_versions.ts";
+import { mayReauthenticate } from "./handlers/sasl_handshake.ts";
 import type { TransactionCoordinator } from "./transaction_coordinator.ts";
 
 /** What a connection needs from its broker. */
@@ -140,6 +141,9 @@ export class BrokerConnection {
       exchange: null,
       user: null,
       sessionExpiresMs: Infinity,
+      reauthenticating: null,
+      lastReauthenticationMs: null,
+      failure: null,
       closeAfterResponse: false,
     };
     this.done = this.#serve();
@@ -305,9 +309,11 @@ export class BrokerConnection {
         );
         return;
       }
+      // Past its session, only a SaslHandshake that begins a re-authentication is taken.
+      const now = this.#host.cluster.settings.now();
       if (
-        session.sasl === "done" && apiKey !== ApiKey.SaslHandshake &&
-        this.#host.cluster.settings.now() > session.sessionExpiresMs
+        session.sasl === "done" && now > session.sessionExpiresMs &&
+        !(apiKey === ApiKey.SaslHandshake && mayReauthenticate(session, now))
       ) {
         this.close(`its SASL session expired (${label} came after it)`);
         return;
@@ -393,7 +399,9 @@ export class BrokerConnection {
       if (this.#abort.signal.aborted) return;
     }
     await this.#write(bytes, drop === "mid-response");
-    if (session.closeAfterResponse) this.close(`${label} ended it`);
+    if (session.closeAfterResponse) {
+      this.close(`${label} ended it${session.failure === null ? "" : ` (${session.failure})`}`);
+    }
   }
 
   async #write(bytes: Uint8Array, cutHalfway = false): Promise<void> {

@@ -17,6 +17,7 @@ import type {
   TopicConfig,
 } from "./cluster_state.ts";
 import type { Faults } from "./faults.ts";
+import type { UnsecuredOauthBearer } from "./oauthbearer_server.ts";
 import type { SaslExchange, SaslUsers, TestSaslMechanism } from "./sasl_server.ts";
 import type { TransactionCoordinator } from "./transaction_coordinator.ts";
 
@@ -32,7 +33,9 @@ export interface BrokerSettings {
   saslMechanisms: readonly TestSaslMechanism[];
   /** The users SASL accepts, or null when SASL is off. */
   saslUsers: SaslUsers | null;
-  /** How long a SASL session lasts (0: no limit). */
+  /** The OAUTHBEARER validator, or null when OAUTHBEARER is off. */
+  oauthBearer: UnsecuredOauthBearer | null;
+  /** The longest a SASL session lasts (`connections.max.reauth.ms`; 0: no limit). */
   sessionLifetimeMs: number;
 }
 
@@ -44,10 +47,16 @@ export interface ConnectionSession {
   mechanism: TestSaslMechanism | null;
   /** The authentication in progress. */
   exchange: SaslExchange | null;
-  /** The authenticated user, for logs. */
+  /** The authenticated user (the principal). */
   user: string | null;
   /** When the SASL session ends (ms since the epoch), Infinity for never. */
   sessionExpiresMs: number;
+  /** The session being renewed (KIP-368) while a re-authentication runs, else null. */
+  reauthenticating: { readonly mechanism: TestSaslMechanism; readonly user: string } | null;
+  /** When the last re-authentication began (ms since the epoch), or null. */
+  lastReauthenticationMs: number | null;
+  /** Why the authentication failed, for the connection's log line; never a secret. */
+  failure: string | null;
   /** Set by a handler to close the connection once its response is written. */
   closeAfterResponse: boolean;
 }

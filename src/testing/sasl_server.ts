@@ -1,9 +1,9 @@
 /**
  * The broker's side of SASL PLAIN (RFC 4616) and SCRAM-SHA-256/512 (RFC 5802,
- * RFC 7677, Kafka's KIP-84), checking a fixed table of users. One
- * {@link SaslExchange} per authentication: each client token in, the next server
- * token out, until it succeeds or fails. Failures carry Kafka's messages, which never
- * hold the password or the proof.
+ * RFC 7677, Kafka's KIP-84), checking a fixed table of users (OAUTHBEARER is in
+ * `oauthbearer_server.ts`). One {@link SaslExchange} per authentication: each client
+ * token in, the next server token out, until it succeeds or fails. Failures carry
+ * Kafka's messages, which never hold the password or the proof.
  *
  * @module
  */
@@ -11,20 +11,36 @@
 import { hmac } from "../net/hmac.ts";
 
 /** The mechanisms the test broker offers. */
-export type TestSaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+export type TestSaslMechanism = TestPasswordMechanism | "OAUTHBEARER";
+
+/** The mechanisms that check a user's password. */
+export type TestPasswordMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
 /** Every mechanism it can offer. */
 export const TEST_SASL_MECHANISMS: readonly TestSaslMechanism[] = Object.freeze([
   "PLAIN",
   "SCRAM-SHA-256",
   "SCRAM-SHA-512",
+  "OAUTHBEARER",
 ]);
 
 /** One step of an exchange. */
 export type SaslStep =
   | { readonly state: "continue"; readonly token: Uint8Array }
-  | { readonly state: "done"; readonly token: Uint8Array; readonly user: string }
-  | { readonly state: "failed"; readonly message: string };
+  | {
+    readonly state: "done";
+    readonly token: Uint8Array;
+    readonly user: string;
+    /** When the credential stops being valid (ms since the epoch), if it does: a token's `exp`. */
+    readonly expiresAtMs?: number;
+  }
+  | {
+    readonly state: "failed";
+    /** What the client is told (Kafka's message). */
+    readonly message: string;
+    /** Why, for the broker's log when the message does not say; never a secret. */
+    readonly reason?: string;
+  };
 
 /** A SASL authentication in progress. */
 export interface SaslExchange {
@@ -113,7 +129,7 @@ export class SaslUsers {
    * @param mechanism The mechanism the client chose.
    * @returns The exchange.
    */
-  exchange(mechanism: TestSaslMechanism): SaslExchange {
+  exchange(mechanism: TestPasswordMechanism): SaslExchange {
     return mechanism === "PLAIN" ? this.#plain() : this.#scramExchange(mechanism);
   }
 

@@ -15,6 +15,7 @@ import { ClusterState, type TopicConfig } from "./cluster_state.ts";
 import { Faults } from "./faults.ts";
 import type { BrokerSettings } from "./handler.ts";
 import { servedApis } from "./handlers.ts";
+import { UnsecuredOauthBearer } from "./oauthbearer_server.ts";
 import { SaslUsers, TEST_SASL_MECHANISMS } from "./sasl_server.ts";
 import { decodeStoredBatch, type StoredRecord } from "./stored_records.ts";
 import type {
@@ -23,6 +24,7 @@ import type {
   TestBroker,
   TestBrokerNode,
   TestBrokerOptions,
+  TestSaslOptions,
   TestTopicOptions,
 } from "./test_broker_options.ts";
 import {
@@ -41,6 +43,25 @@ function positiveInt(value: number, name: string, min = 1): number {
     );
   }
   return value;
+}
+
+function oauthBearerValidator(
+  sasl: TestSaslOptions,
+  now: () => number,
+): UnsecuredOauthBearer {
+  const { allowableClockSkewMs = 0, requiredScope = [] } = sasl.oauthBearer ?? {};
+  positiveInt(allowableClockSkewMs, "sasl.oauthBearer.allowableClockSkewMs", 0);
+  if (
+    !Array.isArray(requiredScope) ||
+    !requiredScope.every((s) => typeof s === "string" && /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))
+  ) {
+    throw new TypeError(
+      `Cannot start test broker as sasl.oauthBearer.requiredScope must be scope tokens (RFC 6749: printable ASCII, no space, quote or backslash): current value is ${
+        JSON.stringify(requiredScope)
+      }`,
+    );
+  }
+  return new UnsecuredOauthBearer({ allowableClockSkewMs, requiredScope: [...requiredScope], now });
 }
 
 function randomClusterId(): string {
@@ -107,6 +128,11 @@ class Broker implements TestBroker {
     if (sasl !== undefined && mechanisms.length === 0) {
       throw new TypeError("Cannot start test broker with SASL as no mechanism is enabled");
     }
+    const sessionLifetimeMs = positiveInt(
+      sasl?.sessionLifetimeMs ?? 0,
+      "sasl.sessionLifetimeMs",
+      0,
+    );
     this.#settings = {
       autoCreateTopics: options.autoCreateTopics ?? false,
       defaultTopic: {
@@ -115,8 +141,11 @@ class Broker implements TestBroker {
       },
       timestampAfterMaxMs: options.timestampAfterMaxMs ?? 3_600_000,
       saslMechanisms: mechanisms,
-      saslUsers: sasl === undefined ? null : new SaslUsers(sasl.users),
-      sessionLifetimeMs: sasl?.sessionLifetimeMs ?? 0,
+      saslUsers: sasl === undefined ? null : new SaslUsers(sasl.users ?? {}),
+      oauthBearer: sasl !== undefined && mechanisms.includes("OAUTHBEARER")
+        ? oauthBearerValidator(sasl, now)
+        : null,
+      sessionLifetimeMs,
     };
     this.#listen = options.listen ?? defaultListen;
     this.#tls = options.tls;

@@ -34,23 +34,114 @@ export interface TestTopicOptions {
   maxMessageBytes?: number;
 }
 
-/** SASL on every broker's listener. */
+/**
+ * SASL on every broker's listener: PLAIN and SCRAM-SHA-256/512 for a table of users, and
+ * OAUTHBEARER for any unsigned JWT, checked as Kafka's built-in unsecured validator
+ * (`OAuthBearerUnsecuredValidatorCallbackHandler`) checks it, so that a token provider can
+ * be tested without a cluster. A session ends at the shorter of its token's `exp` and
+ * `sessionLifetimeMs`; the client re-authenticates in place before then (KIP-368).
+ *
+ * @example A token provider, tested: the producer authenticates with an unsigned JWT
+ * ```ts
+ * import { createProducer } from "@webstream/kafka";
+ * import { startTestBroker, unsecuredJwt } from "@webstream/kafka/testing";
+ *
+ * await using broker = await startTestBroker({
+ *   topics: { events: 1 },
+ *   sasl: { mechanisms: ["OAUTHBEARER"] },
+ * });
+ * await using producer = createProducer({
+ *   bootstrap: broker.bootstrap,
+ *   topic: "events",
+ *   sasl: {
+ *     mechanism: "OAUTHBEARER",
+ *     token: () => {
+ *       const now = Math.floor(Date.now() / 1000);
+ *       return Promise.resolve({ value: unsecuredJwt({ sub: "alice", iat: now, exp: now + 300 }) });
+ *     },
+ *   },
+ * });
+ * await producer.send({ value: "signed in" });
+ * console.log(broker.records("events").length); // 1
+ * ```
+ *
+ * @example A refused token fails the send with SASL_AUTHENTICATION_FAILED
+ * ```ts
+ * import { createProducer, KafkaError } from "@webstream/kafka";
+ * import { startTestBroker, unsecuredJwt } from "@webstream/kafka/testing";
+ *
+ * await using broker = await startTestBroker({
+ *   topics: { events: 1 },
+ *   sasl: { mechanisms: ["OAUTHBEARER"], oauthBearer: { requiredScope: ["kafka"] } },
+ * });
+ * await using producer = createProducer({
+ *   bootstrap: broker.bootstrap,
+ *   topic: "events",
+ *   sasl: {
+ *     mechanism: "OAUTHBEARER",
+ *     // No "kafka" in its scope: the broker answers insufficient_scope.
+ *     token: () => Promise.resolve({ value: unsecuredJwt({ sub: "alice", exp: 4102444800 }) }),
+ *   },
+ * });
+ * const error = await producer.send({ value: "x" }).then(() => null, (e: Error) => e);
+ * const refused = error instanceof KafkaError ? error : error?.cause;
+ * console.log(refused instanceof KafkaError && refused.name); // "SASL_AUTHENTICATION_FAILED"
+ * ```
+ */
 export interface TestSaslOptions {
-  /** User names and passwords. */
-  users: Readonly<Record<string, string>>;
+  /**
+   * User names and passwords (PLAIN and SCRAM).
+   *
+   * @default {{}}
+   */
+  users?: Readonly<Record<string, string>>;
   /**
    * The mechanisms offered.
    *
-   * @default {["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]}
+   * @default {["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]}
    */
   mechanisms?: readonly TestSaslMechanism[];
   /**
-   * How long an authenticated session lasts (Kafka's `connections.max.reauth.ms`); a
-   * request after it closes the connection unless the client re-authenticated. 0: no limit.
+   * The longest a session lasts, in ms (Kafka's `connections.max.reauth.ms`); an
+   * OAUTHBEARER session ends sooner if its token's `exp` comes first. SaslAuthenticate
+   * v1+ tells the client (`sessionLifetimeMs`), so it can re-authenticate in place
+   * (KIP-368: SaslHandshake and SaslAuthenticate again on the connection, with the same
+   * mechanism and principal, at most once a second); any other request after the
+   * session ended closes the connection. 0: no limit (and, as in Kafka, a session
+   * without end cannot re-authenticate).
    *
    * @default {0}
    */
   sessionLifetimeMs?: number;
+  /**
+   * How OAUTHBEARER tokens are checked.
+   *
+   * @default {{}}
+   */
+  oauthBearer?: TestOauthBearerOptions;
+}
+
+/**
+ * The checks of OAUTHBEARER tokens: the options of Kafka's unsecured validator. Whatever
+ * they are, a token must be an unsigned JWT (`{"alg":"none"}`, empty signature) with a
+ * string `sub` (the principal) and a numeric `exp`, and a numeric `iat` if it has one.
+ */
+export interface TestOauthBearerOptions {
+  /**
+   * How far the broker's clock may be past a token's `exp`, or behind its `iat`, in ms
+   * (Kafka's `unsecuredValidatorAllowableClockSkewMs`).
+   *
+   * @default {0}
+   */
+  allowableClockSkewMs?: number;
+  /**
+   * Scopes a token must all have in its `scope` claim (a space-separated string or a
+   * list); one missing is refused with `insufficient_scope` (Kafka's
+   * `unsecuredValidatorRequiredScope`).
+   *
+   * @default {[]}
+   */
+  requiredScope?: readonly string[];
 }
 
 /** Options of {@link startTestBroker}. */
@@ -160,7 +251,7 @@ export interface TestBrokerOptions {
    */
   sasl?: TestSaslOptions;
   /**
-   * The broker's clock (transaction timeouts, SASL sessions, timestamps), in ms.
+   * The broker's clock (transaction timeouts, SASL sessions and tokens, timestamps), in ms.
    *
    * @default {Date.now}
    */
