@@ -229,9 +229,15 @@ describe("test broker SASL sessions", () => {
       oauthBearer: { requiredScope: ["kafka", "write"], allowableClockSkewMs: 5_000 },
     });
     await using _ = broker;
-    for (const scope of ["kafka write", ["write", "kafka", "read"]]) {
+    for (
+      const claims of [
+        { scope: "kafka write" },
+        { scope: ["write", "kafka", "read"] },
+        { scope: "kafka write", iat: S + 3 }, // issued 3 s ahead of the clock, within the skew
+      ]
+    ) {
       const conn = await connectTo(broker.bootstrap[0]!);
-      await login(conn, token({ scope }));
+      await login(conn, token(claims));
       conn.close();
     }
     const conn = await connectTo(broker.bootstrap[0]!);
@@ -243,9 +249,19 @@ describe("test broker SASL sessions", () => {
     });
     // After a challenge, a new first message is read as one (Kafka's server does too).
     const retried = await send(conn, bearer(token({ scope: "kafka write", exp: S - 2 })));
-    assert.equal(retried.errorCode, ErrorCode.NONE, "2 s past exp, within the 5 s skew");
+    assert.equal(retried.errorCode, ErrorCode.NONE);
+    assert.equal(retried.authBytes.length, 0, "taken: 2 s past exp, within the 5 s skew");
     assert.equal(retried.sessionLifetimeMs, 0n, "its session is already over");
+    assert.ok(await serves(conn), "at the very end of its session");
     conn.close();
+    const inverted = await connectTo(broker.bootstrap[0]!);
+    assert.equal(await handshake(inverted), ErrorCode.NONE);
+    const late = await send(
+      inverted,
+      bearer(token({ scope: "kafka write", iat: S + 3, exp: S + 2 })),
+    );
+    assert.equal(dec.decode(late.authBytes), '{"status":"invalid_token"}', "exp not after iat");
+    inverted.close();
   });
 
   test("a session is renewed in place: SaslHandshake and SaslAuthenticate again on the connection (KIP-368)", async () => {
