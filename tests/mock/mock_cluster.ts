@@ -365,7 +365,22 @@ export async function startMockCluster(opts: MockClusterOptions = {}): Promise<M
       return Promise.reject(new Error(`mock: "${line}": ${exitInfo || "mock cluster is closed"}`));
     }
     return new Promise<string>((resolve, reject) => {
-      pending.push({ resolve, reject, line });
+      // A reply that never comes fails the test that waits for it, saying which.
+      const timer = setTimeout(
+        () => reject(new Error(`mock: no reply to "${line}" within 15 s`)),
+        15_000,
+      );
+      pending.push({
+        resolve: (value: string) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+        line,
+      });
       stdin.write(`${line}\n`);
     });
   };
