@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { startTestBroker, type TestBrokerOptions, type TestSaslMechanism } from "../testing.ts";
-import { type CliIo, type Command, UsageError } from "./main.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 
 const HELP = `Usage: webstream-kafka broker [options]
 

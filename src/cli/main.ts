@@ -18,51 +18,14 @@
 
 import process from "node:process";
 import { brokerCommand } from "./broker.ts";
+import { type CliIo, type Command, UsageError } from "./command.ts";
 
-/** Where a command writes, so tests can capture it. */
-export interface CliIo {
-  /** Writes one line to standard output. */
-  stdout(line: string): void;
-  /** Writes one line to standard error. */
-  stderr(line: string): void;
-}
-
-/** One command of the command line. */
-export interface Command {
-  /** Its name, the first argument. */
-  readonly name: string;
-  /** One line for the command list. */
-  readonly summary: string;
-  /** Its `--help` text. */
-  readonly help: string;
-  /**
-   * Runs it.
-   *
-   * @param args The arguments after the command's name.
-   * @param io Where it writes.
-   * @returns The exit code.
-   */
-  run(args: readonly string[], io: CliIo): Promise<number>;
-}
-
-/** A usage error: the message is printed with a pointer to `--help`, exit code 2. */
-export class UsageError extends Error {
-  /**
-   * Builds the error.
-   *
-   * @param message What was wrong with the arguments.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { type CliIo, type Command, UsageError } from "./command.ts";
 
 /** The commands, by name. */
-export const commands: ReadonlyMap<string, Command> = new Map([[
-  brokerCommand.name,
-  brokerCommand,
-]]);
+export const commands: ReadonlyMap<string, Command> = new Map(
+  [brokerCommand].map((c) => [c.name, c]),
+);
 
 const PROGRAM = "webstream-kafka";
 
