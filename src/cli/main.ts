@@ -19,12 +19,13 @@
 import process from "node:process";
 import { brokerCommand } from "./broker.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
+import { produceCommand } from "./produce.ts";
 
 export { type CliIo, type Command, UsageError } from "./command.ts";
 
 /** The commands, by name. */
 export const commands: ReadonlyMap<string, Command> = new Map(
-  [brokerCommand].map((c) => [c.name, c]),
+  [produceCommand, brokerCommand].map((c) => [c.name, c]),
 );
 
 const PROGRAM = "webstream-kafka";
