@@ -19,13 +19,14 @@
 import process from "node:process";
 import { brokerCommand } from "./broker.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
+import { demoCommand } from "./demo.ts";
 import { produceCommand } from "./produce.ts";
 
 export { type CliIo, type Command, UsageError } from "./command.ts";
 
 /** The commands, by name. */
 export const commands: ReadonlyMap<string, Command> = new Map(
-  [produceCommand, brokerCommand].map((c) => [c.name, c]),
+  [produceCommand, brokerCommand, demoCommand].map((c) => [c.name, c]),
 );
 
 const PROGRAM = "webstream-kafka";
