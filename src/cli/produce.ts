@@ -274,7 +274,7 @@ export const produceCommand: Command = {
       return stop.signal.aborted ? 130 : 1;
     }
     if (stop.signal.aborted) {
-      io.stderr(`${prefix} interrupted: ${plural(delivered, "record")} read were delivered`);
+      io.stderr(`${prefix} interrupted: the ${plural(delivered, "record")} read were delivered`);
       return 130;
     }
     if (error instanceof InputError) {

@@ -135,8 +135,9 @@ describe("inputRecords()", () => {
       (_, i) => JSON.stringify({ key: `k${i}`, value: `v${i}` }),
     );
     const bytes = encoder.encode([...good, '{"key":"k", value:1}', ...good].join("\n"));
-    for (const seed of [7, 8]) {
-      const { records, error } = await collect(cut(bytes, seed), { format: "json" });
+    // Whole (the bad line in the chunk of the lines before it) and cut small.
+    for (const parts of [[bytes], cut(bytes, 7), cut(bytes, 8)]) {
+      const { records, error } = await collect(parts, { format: "json" });
       assert.ok(error instanceof InputError, String(error));
       assert.equal(error.line, 2501);
       assert.equal(error.recordsBefore, 2500);

@@ -10,7 +10,9 @@ import { partitionForKey } from "../../mod.ts";
 import { defaultListen } from "../../src/net/default_listen.ts";
 import { startTestBroker } from "../../src/testing.ts";
 import { testCert, testKey } from "../fixtures/test_broker_tls.ts";
-import { runChild, runMain } from "./_cli.ts";
+import { runChild, runMain, runtimeCommand } from "./_cli.ts";
+import { spawn } from "node:child_process";
+import process from "node:process";
 
 const dir = mkdtempSync(join(tmpdir(), "webstream-cli-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -366,4 +368,35 @@ describe("produce command", () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Cannot read --file .*nope/);
   });
+
+  test(
+    "produce on Ctrl-C stops reading, delivers what it read and exits 130",
+    { timeout: 120_000 },
+    async () => {
+      await using broker = await startTestBroker({ topics: { t: 2 } });
+      const { bin, args } = runtimeCommand();
+      const child = spawn(bin, [...args, "produce", "-b", broker.bootstrap[0]!, "-t", "t"], {
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr!.on("data", (d) => stderr += d);
+      const exit = new Promise<number | null>((resolve) => child.once("close", resolve));
+      child.stdin!.on("error", () => {});
+      const feed = setInterval(() => child.stdin!.write("line\n".repeat(1000)), 5);
+      try {
+        while (broker.records("t").length === 0) await new Promise((r) => setTimeout(r, 50));
+        process.kill(child.pid!, "SIGINT");
+        assert.equal(await exit, 130, stderr);
+      } finally {
+        clearInterval(feed);
+        child.kill("SIGKILL");
+      }
+      const delivered = Number(/^([\d,]+) records? /.exec(stderr)![1]!.replaceAll(",", ""));
+      assert.match(
+        stderr,
+        /webstream-kafka produce: interrupted: the [\d,]+ records read were delivered/,
+      );
+      assert.equal(broker.records("t").length, delivered);
+    },
+  );
 });
