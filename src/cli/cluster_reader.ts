@@ -33,7 +33,7 @@ export type RecordHandler = (
 const CONTROL_BATCH = 0x20;
 /** Fetch v13+ names topics by id: v12 is the newest that takes names. */
 const FETCH_MAX_VERSION = 12;
-const PARTITION_MAX_BYTES = 4 * 1024 * 1024;
+const PARTITION_MAX_BYTES = 1024 * 1024;
 const MAX_IDLE_FETCHES = 100;
 
 /** A reader of one cluster's topics. */
