@@ -111,11 +111,11 @@ export function inputRecords(
     return false;
   };
   const onLine = options.format === "json"
-    ? (line: Uint8Array, n: number): boolean => {
-      if (line.length === 0) return true;
+    ? (bytes: Uint8Array, start: number, end: number, n: number): boolean => {
+      if (end === start) return true;
       let text: string;
       try {
-        text = utf8.decode(line);
+        text = utf8.decode(bytes.subarray(start, end));
       } catch {
         return fail("it is not UTF-8", n);
       }
@@ -126,13 +126,13 @@ export function inputRecords(
       }
       return true;
     }
-    : (line: Uint8Array): boolean => {
-      if (line.length === 0 && !keepEmpty) return true;
-      const at = delimiter === undefined ? -1 : indexOf(line, delimiter);
+    : (bytes: Uint8Array, start: number, end: number): boolean => {
+      if (end === start && !keepEmpty) return true;
+      const at = delimiter === undefined ? -1 : indexOf(bytes, start, end, delimiter);
       emit(
         at < 0
-          ? { key: null, value: line }
-          : { key: line.subarray(0, at), value: line.subarray(at + delimiter!.length) },
+          ? { key: null, value: bytes.subarray(start, end) }
+          : { key: bytes.subarray(start, at), value: bytes.subarray(at + delimiter!.length, end) },
       );
       return true;
     };
@@ -173,11 +173,12 @@ export function inputRecords(
   };
 }
 
-/** The first index of `needle` in `haystack`, or -1. */
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+/** The first index of `needle` in `haystack[start..end)`, or -1. */
+function indexOf(haystack: Uint8Array, start: number, end: number, needle: Uint8Array): number {
   const first = needle[0]!;
-  for (let at = haystack.indexOf(first); at >= 0; at = haystack.indexOf(first, at + 1)) {
-    if (at + needle.length > haystack.length) return -1;
+  const last = end - needle.length;
+  for (let at = start; at <= last; at++) {
+    if (haystack[at] !== first) continue;
     let i = 1;
     while (i < needle.length && haystack[at + i] === needle[i]) i++;
     if (i === needle.length) return at;

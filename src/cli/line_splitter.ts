@@ -1,7 +1,8 @@
 /**
  * Splits a byte stream into lines at `\n` (a `\r` before it is dropped, as Java's
- * `readLine` does), numbering them from 1. Lines are views of the chunks they came
- * in, so a chunk of many lines is not copied; only a line cut between two chunks is.
+ * `readLine` does), numbering them from 1. A line is handed out as its place in the
+ * chunk it came in (bytes, start, end), so neither a copy nor a view is made per line;
+ * only a line cut between two chunks is copied together.
  *
  * @module
  */
@@ -9,8 +10,16 @@
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Receives one line; returns false to stop at it. */
-export type LineHandler = (line: Uint8Array, number: number) => boolean;
+/**
+ * Receives one line, `bytes[start..end)`, valid during the call; returns false to stop
+ * at it.
+ */
+export type LineHandler = (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  number: number,
+) => boolean;
 
 /** A splitter of byte chunks into numbered lines. */
 export class LineSplitter {
@@ -33,7 +42,8 @@ export class LineSplitter {
    *
    * const lines: string[] = [];
    * const splitter = new LineSplitter();
-   * const collect = (line: Uint8Array, n: number) => lines.push(`${n}:${new TextDecoder().decode(line)}`) > 0;
+   * const collect = (bytes: Uint8Array, start: number, end: number, n: number) =>
+   *   lines.push(`${n}:${new TextDecoder().decode(bytes.subarray(start, end))}`) > 0;
    * splitter.push(new TextEncoder().encode("a\r\nb"), collect);
    * splitter.push(new TextEncoder().encode("c\n\nd"), collect);
    * splitter.end(collect);
@@ -49,11 +59,15 @@ export class LineSplitter {
     for (;;) {
       const nl = chunk.indexOf(LF, start);
       if (nl < 0) break;
-      let line = chunk.subarray(start, nl);
+      let ok: boolean;
+      if (this.#pieces.length > 0) {
+        const line = this.#join(chunk.subarray(start, nl));
+        ok = onLine(line, 0, withoutCr(line, 0, line.length), ++this.#number);
+      } else {
+        ok = onLine(chunk, start, withoutCr(chunk, start, nl), ++this.#number);
+      }
       start = nl + 1;
-      if (this.#pieces.length > 0) line = this.#join(line);
-      if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-      if (!onLine(line, ++this.#number)) return false;
+      if (!ok) return false;
     }
     if (start < chunk.length) {
       // Copied: the caller may reuse the chunk once this returns.
@@ -72,9 +86,8 @@ export class LineSplitter {
    */
   end(onLine: LineHandler): boolean {
     if (this.#pieces.length === 0) return true;
-    let line = this.#join(new Uint8Array(0));
-    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    return onLine(line, ++this.#number);
+    const line = this.#join(new Uint8Array(0));
+    return onLine(line, 0, withoutCr(line, 0, line.length), ++this.#number);
   }
 
   #join(tail: Uint8Array): Uint8Array {
@@ -89,4 +102,9 @@ export class LineSplitter {
     this.#pieceBytes = 0;
     return line;
   }
+}
+
+/** The end of a line without its trailing `\r`. */
+function withoutCr(bytes: Uint8Array, start: number, end: number): number {
+  return end > start && bytes[end - 1] === CR ? end - 1 : end;
 }

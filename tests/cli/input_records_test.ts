@@ -48,8 +48,8 @@ describe("LineSplitter", () => {
     for (let seed = 1; seed < 50; seed++) {
       const lines: string[] = [];
       const splitter = new LineSplitter();
-      const on = (line: Uint8Array, n: number): boolean =>
-        lines.push(`${n}:${decoder.decode(line)}`) > 0;
+      const on = (bytes: Uint8Array, start: number, end: number, n: number): boolean =>
+        lines.push(`${n}:${decoder.decode(bytes.subarray(start, end))}`) > 0;
       for (const c of cut(input, seed)) splitter.push(c, on);
       splitter.end(on);
       assert.deepEqual(lines, expected, `seed ${seed}`);
@@ -59,7 +59,10 @@ describe("LineSplitter", () => {
   test("LineSplitter stops where the handler says, and a trailing newline ends no extra line", () => {
     const splitter = new LineSplitter();
     const seen: number[] = [];
-    assert.equal(splitter.push(encoder.encode("a\nb\nc\n"), (_, n) => seen.push(n) < 2), false);
+    assert.equal(
+      splitter.push(encoder.encode("a\nb\nc\n"), (_b, _s, _e, n) => seen.push(n) < 2),
+      false,
+    );
     assert.deepEqual(seen, [1, 2]);
     const whole = new LineSplitter();
     let count = 0;
