@@ -114,6 +114,7 @@ export class ResponseReader {
     try {
       while (!this.#stopped) {
         const { done, value } = await reader.read();
+        if (this.#stopped) return;
         if (done) {
           this.#onLost(
             this.#frames.midFrame
@@ -126,13 +127,16 @@ export class ResponseReader {
         this.#frames.push(value);
       }
     } catch (error) {
-      this.#onLost("as its socket failed", error);
+      if (!this.#stopped) this.#onLost("as its socket failed", error);
     } finally {
       reader.releaseLock();
     }
   }
 
-  /** Stops reading: what is buffered and anything read later is dropped. */
+  /**
+   * Stops reading and cancels the read under way: what is buffered and anything read
+   * later is dropped, and `onLost` is not called.
+   */
   stop(): void {
     this.#stopped = true;
     this.#frames.stop();
@@ -177,8 +181,13 @@ export class ResponseReader {
     this.#queue.settle(request, true, response);
   }
 
-  /** Fails the oldest request awaiting a response (the one the bad bytes answer). */
+  /**
+   * Stops at bytes that break the pairing, and fails the oldest request awaiting a
+   * response (the one they answer).
+   */
   #fail(problem: string | KafkaProtocolError): void {
+    this.#stopped = true;
+    this.#frames.stop();
     const error = typeof problem === "string" ? new KafkaProtocolError(problem) : problem;
     const head = this.#queue.oldest;
     if (head !== undefined) this.#queue.settle(head, false, error);
