@@ -20,18 +20,14 @@ import { negotiateVersion, requireVersion } from "../protocol/versions.ts";
 import { produceApi } from "../protocol/produce.ts";
 import type { BrokerInfo } from "../cluster/metadata_snapshot.ts";
 import { connectBroker, formatAddress } from "./connect_broker.ts";
-import type { Connection, Timers } from "./connection.ts";
+import type { Connection } from "./connection.ts";
 import { eventHubsRequestLimit } from "./event_hubs.ts";
 import { keepAuthenticated } from "./reauthentication.ts";
 import { authenticate, isAuthenticationError, type SaslOptions } from "./sasl.ts";
 import { tlsFailure } from "./tls_failure.ts";
+import { globalTimers, type Timers } from "./timers.ts";
 import type { ConnectFunction, TlsOptions } from "./transport.ts";
 import { backoffMs } from "../timers.ts";
-
-const globalTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** The ApiVersions version asked first. */
 const FIRST_API_VERSIONS_VERSION = 3;
@@ -98,16 +94,7 @@ export async function openBrokerSession(
 ): Promise<BrokerSession> {
   const address = formatAddress(host, port);
   const requestLimit = eventHubsRequestLimit(host);
-  const tls = options.tls;
-  const tlsRefused = (error: unknown): unknown => {
-    if (!tls || error instanceof KafkaError) return error;
-    const failure = tlsFailure(error, typeof tls === "object" && tls.cert !== undefined);
-    if (failure === undefined) return error;
-    return new KafkaAuthenticationError(
-      `Cannot authenticate with TLS to broker at ${address} as ${failure.reason}`,
-      { address, mechanism: "TLS", cause: error },
-    );
-  };
+  const { tls, sasl } = options;
   let connection: Connection;
   try {
     connection = await connectBroker({
@@ -125,42 +112,14 @@ export async function openBrokerSession(
       ...(tls ? { tls } : {}),
     });
   } catch (error) {
-    throw tlsRefused(error);
+    throw tlsRefused(error, tls, address);
   }
   // Closing the connection fails whatever request the session is waiting on.
   const abandon = (): void => connection.close();
   signal?.addEventListener("abort", abandon, { once: true });
   try {
-    const request = { clientSoftwareVersion: CLIENT_VERSION };
-    let response: ApiVersionsResponse = await connection.request(
-      apiVersionsApi,
-      FIRST_API_VERSIONS_VERSION,
-      request,
-    );
-    if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
-      const version = Math.min(
-        apiVersionsFallbackVersion(response),
-        FIRST_API_VERSIONS_VERSION - 1,
-      );
-      response = await connection.request(apiVersionsApi, version, request);
-    }
-    if (response.errorCode !== ErrorCode.NONE) {
-      throw new KafkaError(response.errorCode, {
-        message: `ApiVersions request to broker at ${address}`,
-      });
-    }
-    const versions = new Map<number, number>();
-    for (const api of apiList) {
-      const version = negotiateVersion(api, response.apiKeys);
-      if (version !== null) versions.set(api.key, version);
-    }
-    // A broker that cannot take record batch v2 is refused here, with a clear error.
-    versions.set(
-      ApiKey.Produce,
-      requireVersion(produceApi, response.apiKeys, { host, port, nodeId }),
-    );
-    if (options.sasl !== undefined) {
-      const sasl = options.sasl;
+    const versions = await negotiateVersions(connection, { host, port, nodeId });
+    if (sasl !== undefined) {
       const lifetimeMs = await authenticate(connection, versions, sasl, address);
       keepAuthenticated(connection, lifetimeMs, {
         versions,
@@ -171,10 +130,70 @@ export async function openBrokerSession(
     return { nodeId, address, connection, versions };
   } catch (error) {
     connection.close();
-    throw tlsRefused(error);
+    throw tlsRefused(error, tls, address);
   } finally {
     signal?.removeEventListener("abort", abandon);
   }
+}
+
+/**
+ * Asks a new connection's broker which API versions it supports (ApiVersions v3,
+ * again at the version it lists, or v0, on UNSUPPORTED_VERSION) and picks, per API,
+ * the highest version both sides speak.
+ *
+ * @param connection The connection, before any other request.
+ * @param broker The broker, for error messages.
+ * @returns The version to use per API key.
+ * @throws {KafkaError} When ApiVersions fails, or the broker cannot take Produce v3.
+ */
+async function negotiateVersions(
+  connection: Connection,
+  broker: { host: string; port: number; nodeId: number },
+): Promise<Map<number, number>> {
+  const request = { clientSoftwareVersion: CLIENT_VERSION };
+  let response: ApiVersionsResponse = await connection.request(
+    apiVersionsApi,
+    FIRST_API_VERSIONS_VERSION,
+    request,
+  );
+  if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
+    const version = Math.min(
+      apiVersionsFallbackVersion(response),
+      FIRST_API_VERSIONS_VERSION - 1,
+    );
+    response = await connection.request(apiVersionsApi, version, request);
+  }
+  if (response.errorCode !== ErrorCode.NONE) {
+    throw new KafkaError(response.errorCode, {
+      message: `ApiVersions request to broker at ${connection.address}`,
+    });
+  }
+  const versions = new Map<number, number>();
+  for (const api of apiList) {
+    const version = negotiateVersion(api, response.apiKeys);
+    if (version !== null) versions.set(api.key, version);
+  }
+  // A broker that cannot take record batch v2 is refused here, with a clear error.
+  versions.set(ApiKey.Produce, requireVersion(produceApi, response.apiKeys, broker));
+  return versions;
+}
+
+/**
+ * A TLS handshake that failed over certificates (either side's), as the
+ * non-retriable {@linkcode KafkaAuthenticationError} it is; any other error as it is.
+ */
+function tlsRefused(
+  error: unknown,
+  tls: boolean | TlsOptions | undefined,
+  address: string,
+): unknown {
+  if (!tls || error instanceof KafkaError) return error;
+  const failure = tlsFailure(error, typeof tls === "object" && tls.cert !== undefined);
+  if (failure === undefined) return error;
+  return new KafkaAuthenticationError(
+    `Cannot authenticate with TLS to broker at ${address} as ${failure.reason}`,
+    { address, mechanism: "TLS", cause: error },
+  );
 }
 
 interface NodeState {

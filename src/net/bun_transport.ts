@@ -8,6 +8,7 @@
  */
 
 import type { Accepted, Listener, ListenOptions } from "./listener.ts";
+import { safely } from "./safely.ts";
 import type { ConnectOptions, Transport } from "./transport.ts";
 
 /** The part of Bun's `Socket` this adapter uses. */
@@ -175,14 +176,6 @@ class BunTransport implements Transport {
       error ?? new Error("Cannot complete the TLS handshake as the socket closed"),
     );
     this.#release();
-  }
-}
-
-function safely(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // The stream is already closed or errored.
   }
 }
 

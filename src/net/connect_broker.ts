@@ -5,9 +5,11 @@
  * @module
  */
 
-import { Connection, type ConnectionOptions, type Timers } from "./connection.ts";
+import { Connection, type ConnectionOptions } from "./connection.ts";
 import { defaultConnect } from "./default_connect.ts";
 import { KafkaConnectionError } from "../errors.ts";
+import { MAX_TIMER_MS } from "../timers.ts";
+import { globalTimers, type Timers } from "./timers.ts";
 import type { ConnectFunction, TlsOptions, Transport } from "./transport.ts";
 
 /** Options of {@linkcode connectBroker}. */
@@ -44,8 +46,6 @@ export interface ConnectBrokerOptions extends ConnectionOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Longer delays overflow the runtimes' timers (and fire at once): treated as no timeout. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Short descriptions of the usual socket errors, by Node-style code or Deno error name. */
 const REASONS: Record<string, string> = {
@@ -125,21 +125,31 @@ export function formatAddress(host: string, port: number): string {
  * ```
  */
 export async function connectBroker(options: ConnectBrokerOptions): Promise<Connection> {
-  const { host, port, tls, signal } = options;
-  const connect = options.connect ?? defaultConnect;
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const timers: Timers = options.timers ?? {
-    setTimeout: (callback, ms) => setTimeout(callback, ms),
-    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  };
-  const address = options.address ?? formatAddress(host, port);
+  const timers = options.timers ?? globalTimers;
+  const address = options.address ?? formatAddress(options.host, options.port);
   if (!(timeoutMs > 0)) {
     throw new RangeError(
       `Cannot connect to broker at ${address} as connectTimeoutMs must be a positive number: current value is ${timeoutMs}`,
     );
   }
-  signal?.throwIfAborted();
+  options.signal?.throwIfAborted();
+  const transport = await openTransport(options, address, timeoutMs, timers);
+  return new Connection(transport, { ...options, address, timers });
+}
 
+/**
+ * Opens the transport, unless `timeoutMs` passes or the caller's signal aborts first;
+ * a transport that still arrives after that is closed at once.
+ */
+async function openTransport(
+  options: ConnectBrokerOptions,
+  address: string,
+  timeoutMs: number,
+  timers: Timers,
+): Promise<Transport> {
+  const { host, port, tls, signal } = options;
+  const connect = options.connect ?? defaultConnect;
   // One signal for the attempt: aborted by the caller's signal or by the timeout.
   const attempt = new AbortController();
   let timedOut = false;
@@ -171,11 +181,9 @@ export async function connectBroker(options: ConnectBrokerOptions): Promise<Conn
   } catch (error) {
     connecting = Promise.reject(error);
   }
-  let transport: Transport;
   try {
-    transport = await Promise.race([connecting, stopped]);
+    return await Promise.race([connecting, stopped]);
   } catch (error) {
-    // A transport that still arrives after a timeout or an abort is closed at once.
     connecting.then((late) => late.close(), () => {});
     if (timedOut || signal?.aborted) throw error;
     throw new KafkaConnectionError(`Cannot connect to broker at ${address}: ${reason(error)}`, {
@@ -186,7 +194,6 @@ export async function connectBroker(options: ConnectBrokerOptions): Promise<Conn
     if (timer !== undefined) timers.clearTimeout(timer);
     signal?.removeEventListener("abort", onAbort);
   }
-  return new Connection(transport, { ...options, address, timers });
 }
 
 function reason(error: unknown): string {

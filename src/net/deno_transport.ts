@@ -7,6 +7,7 @@
  */
 
 import type { Accepted, Listener, ListenOptions } from "./listener.ts";
+import { safely } from "./safely.ts";
 import type { ConnectOptions, Transport } from "./transport.ts";
 
 /** Bytes asked for per read. */
@@ -67,14 +68,6 @@ class DenoTransport implements Transport {
     this.#isClosed = true;
     safely(() => this.#conn.close());
     this.#release();
-  }
-}
-
-function safely(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // Already closed or errored: nothing left to release.
   }
 }
 

@@ -113,6 +113,54 @@ const encoder = new TextEncoder();
 export async function mskIamToken(
   options: MskIamTokenOptions,
 ): Promise<{ value: string; expiresAtMs: number }> {
+  const { region, credentials, expires, userAgent, signingSecondMs } = checkTokenOptions(options);
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+  const date = amzDate(signingSecondMs);
+  const host = `kafka.${region}.amazonaws.com`;
+  const query: [string, string][] = [
+    ["Action", ACTION],
+    ["X-Amz-Algorithm", SIGV4_ALGORITHM],
+    ["X-Amz-Credential", `${accessKeyId}/${date.slice(0, 8)}/${region}/${SERVICE}/aws4_request`],
+    ["X-Amz-Date", date],
+    ["X-Amz-Expires", String(expires)],
+  ];
+  // A session token is signed too (AWS puts it in the query before signing).
+  if (sessionToken) query.push(["X-Amz-Security-Token", sessionToken]);
+  query.push(["X-Amz-SignedHeaders", "host"]);
+  const { signature } = await sigv4Sign(
+    {
+      method: "GET",
+      path: "/",
+      query,
+      headers: [["host", host]],
+      payloadHash: EMPTY_PAYLOAD_SHA256,
+    },
+    { accessKeyId, secretAccessKey, region, service: SERVICE, amzDate: date },
+  );
+  // AWS's signer adds the user agent after signing, then writes the parameters sorted
+  // by name (JavaScript's default sort) with the same encoding.
+  query.push(["X-Amz-Signature", signature], ["User-Agent", userAgent]);
+  query.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const search = query.map(([name, value]) => `${sigv4Encode(name)}=${sigv4Encode(value)}`)
+    .join("&");
+  return {
+    value: base64url(encoder.encode(`https://${host}/?${search}`)),
+    expiresAtMs: signingSecondMs + expires * 1000,
+  };
+}
+
+/** The options of {@linkcode mskIamToken}, checked, with defaults and the signing second. */
+interface CheckedTokenOptions {
+  region: string;
+  /** The credentials, each read once. */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string | undefined };
+  expires: number;
+  userAgent: string;
+  signingSecondMs: number;
+}
+
+/** Checks the options of {@linkcode mskIamToken}, never quoting a secret. */
+function checkTokenOptions(options: MskIamTokenOptions): CheckedTokenOptions {
   const { region, credentials } = options;
   const what = "Cannot make an MSK IAM token";
   if (typeof region !== "string" || !REGION.test(region)) {
@@ -153,38 +201,12 @@ export async function mskIamToken(
   if (!Number.isFinite(nowMs)) {
     throw new TypeError(`${what} as now must be a time: current value is ${String(nowMs)}`);
   }
-  const signingSecondMs = Math.floor(nowMs / 1000) * 1000;
-  const date = amzDate(signingSecondMs);
-  const host = `kafka.${region}.amazonaws.com`;
-  const query: [string, string][] = [
-    ["Action", ACTION],
-    ["X-Amz-Algorithm", SIGV4_ALGORITHM],
-    ["X-Amz-Credential", `${accessKeyId}/${date.slice(0, 8)}/${region}/${SERVICE}/aws4_request`],
-    ["X-Amz-Date", date],
-    ["X-Amz-Expires", String(expires)],
-  ];
-  // A session token is signed too (AWS puts it in the query before signing).
-  if (sessionToken) query.push(["X-Amz-Security-Token", sessionToken]);
-  query.push(["X-Amz-SignedHeaders", "host"]);
-  const { signature } = await sigv4Sign(
-    {
-      method: "GET",
-      path: "/",
-      query,
-      headers: [["host", host]],
-      payloadHash: EMPTY_PAYLOAD_SHA256,
-    },
-    { accessKeyId, secretAccessKey, region, service: SERVICE, amzDate: date },
-  );
-  // AWS's signer adds the user agent after signing, then writes the parameters sorted
-  // by name (JavaScript's default sort) with the same encoding.
-  query.push(["X-Amz-Signature", signature], ["User-Agent", userAgent]);
-  query.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  const search = query.map(([name, value]) => `${sigv4Encode(name)}=${sigv4Encode(value)}`)
-    .join("&");
   return {
-    value: base64url(encoder.encode(`https://${host}/?${search}`)),
-    expiresAtMs: signingSecondMs + expires * 1000,
+    region,
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
+    expires,
+    userAgent,
+    signingSecondMs: Math.floor(nowMs / 1000) * 1000,
   };
 }
 

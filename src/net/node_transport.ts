@@ -10,6 +10,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Accepted, Listener, ListenOptions } from "./listener.ts";
+import { safely } from "./safely.ts";
 import type { ConnectOptions, Transport } from "./transport.ts";
 
 /** Bytes received but not yet read past which the socket is paused. */
@@ -55,14 +56,6 @@ class NodeTransport implements Transport {
 
   close(): void {
     this.#socket.destroy();
-  }
-}
-
-function safely(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // The stream is already closed or errored.
   }
 }
 

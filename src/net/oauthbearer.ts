@@ -9,12 +9,12 @@
 
 import { KafkaAuthenticationError, KafkaError } from "../errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
-import type { SaslAuthenticateResponse } from "../protocol/sasl_authenticate.ts";
 import {
   decodeOauthBearerServerError,
   encodeOauthBearerClientFirst,
   oauthBearerErrorReply,
 } from "../protocol/sasl_oauthbearer.ts";
+import { checkSaslAuthenticateResponse, type SaslExchange } from "./sasl_exchange.ts";
 
 /** A bearer token, as a token provider returns it. */
 export interface OauthBearerToken {
@@ -52,9 +52,6 @@ export interface OauthBearerSaslOptions {
   token: () => Promise<OauthBearerToken>;
 }
 
-/** Sends one SASL token in a SaslAuthenticate request and returns the response. */
-export type SaslExchange = (bytes: Uint8Array) => Promise<SaslAuthenticateResponse>;
-
 /**
  * Runs the OAUTHBEARER exchange: one round trip when the broker takes the token; when
  * it refuses it, the broker's JSON error challenge, the client's 0x01, and a failure.
@@ -76,6 +73,39 @@ export async function authenticateOauthBearer(
   now: () => number,
 ): Promise<number> {
   const where = `SASL OAUTHBEARER with broker at ${address}`;
+  const response = await exchange(await clientFirstMessage(options, address, now));
+  checkSaslAuthenticateResponse(response, where);
+  if (response.authBytes.length === 0) return Number(response.sessionLifetimeMs);
+  // A challenge: the broker refused the token and says why (RFC 7628 section 3.2.2).
+  let status: string;
+  try {
+    const error = decodeOauthBearerServerError(response.authBytes);
+    status = error.scope === undefined ? error.status : `${error.status} (scope ${error.scope})`;
+  } catch {
+    status = "an unreadable error";
+  }
+  const last = await exchange(oauthBearerErrorReply());
+  throw new KafkaError(
+    last.errorCode !== ErrorCode.NONE ? last.errorCode : ErrorCode.SASL_AUTHENTICATION_FAILED,
+    {
+      message: `${where}: the broker refused the token with ${status}${
+        last.errorMessage ? `: ${last.errorMessage}` : ""
+      }`,
+    },
+  );
+}
+
+/**
+ * Asks the provider for a token and encodes the client's first message with it.
+ *
+ * @throws {KafkaAuthenticationError} When the provider fails or returns an unusable
+ * token (never quoting it).
+ */
+async function clientFirstMessage(
+  options: OauthBearerSaslOptions,
+  address: string,
+  now: () => number,
+): Promise<Uint8Array> {
   const refuse = (why: string, cause?: unknown): never => {
     throw new KafkaAuthenticationError(
       `Cannot authenticate with SASL OAUTHBEARER to broker at ${address} as ${why}`,
@@ -100,9 +130,8 @@ export async function authenticateOauthBearer(
       `the token provider returned a token that expired ${now() - expiresAtMs} ms ago`,
     );
   }
-  let first: Uint8Array;
   try {
-    first = encodeOauthBearerClientFirst(
+    return encodeOauthBearerClientFirst(
       extensions === undefined ? { token: value } : { token: value, extensions },
     );
   } catch (error) {
@@ -110,28 +139,4 @@ export async function authenticateOauthBearer(
       (error as Error).message.replace(/^Cannot encode the OAUTHBEARER message as /, ""),
     );
   }
-  const response = await exchange(first);
-  if (response.errorCode !== ErrorCode.NONE) {
-    throw new KafkaError(response.errorCode, {
-      message: `${where}${response.errorMessage ? `: ${response.errorMessage}` : ""}`,
-    });
-  }
-  if (response.authBytes.length === 0) return Number(response.sessionLifetimeMs);
-  // A challenge: the broker refused the token and says why (RFC 7628 section 3.2.2).
-  let status: string;
-  try {
-    const error = decodeOauthBearerServerError(response.authBytes);
-    status = error.scope === undefined ? error.status : `${error.status} (scope ${error.scope})`;
-  } catch {
-    status = "an unreadable error";
-  }
-  const last = await exchange(oauthBearerErrorReply());
-  throw new KafkaError(
-    last.errorCode !== ErrorCode.NONE ? last.errorCode : ErrorCode.SASL_AUTHENTICATION_FAILED,
-    {
-      message: `${where}: the broker refused the token with ${status}${
-        last.errorMessage ? `: ${last.errorMessage}` : ""
-      }`,
-    },
-  );
 }

@@ -9,7 +9,8 @@
  * @module
  */
 
-import type { Connection, Timers } from "./connection.ts";
+import type { Connection } from "./connection.ts";
+import type { Timers } from "./timers.ts";
 import { authenticate, type SaslOptions } from "./sasl.ts";
 
 /** Options of {@linkcode keepAuthenticated}. */

@@ -10,13 +10,11 @@
 import { KafkaAuthenticationError, KafkaError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
 import { ErrorCode, isSaslErrorCode } from "../protocol/error_codes.ts";
-import {
-  saslAuthenticateApi,
-  type SaslAuthenticateResponse,
-} from "../protocol/sasl_authenticate.ts";
+import { saslAuthenticateApi } from "../protocol/sasl_authenticate.ts";
 import { saslHandshakeApi } from "../protocol/sasl_handshake.ts";
-import type { Requester } from "./connection.ts";
 import { authenticateOauthBearer, type OauthBearerSaslOptions } from "./oauthbearer.ts";
+import type { Requester } from "./requester.ts";
+import { checkSaslAuthenticateResponse, type SaslExchange } from "./sasl_exchange.ts";
 import { ScramClient, ScramError, scramText } from "./scram.ts";
 
 /** The SASL mechanisms this client speaks. */
@@ -93,10 +91,29 @@ export async function authenticate(
   address: string,
   now: () => number = Date.now,
 ): Promise<number> {
-  const { mechanism } = sasl;
   const where = sasl.mechanism === "OAUTHBEARER"
     ? `SASL OAUTHBEARER with broker at ${address}`
-    : `SASL ${mechanism} as ${sasl.username} with broker at ${address}`;
+    : `SASL ${sasl.mechanism} as ${sasl.username} with broker at ${address}`;
+  const authenticateVersion = await handshake(connection, versions, sasl.mechanism, where);
+  const send: SaslExchange = (authBytes) =>
+    connection.request(saslAuthenticateApi, authenticateVersion, { authBytes });
+  if (sasl.mechanism === "OAUTHBEARER") {
+    return await authenticateOauthBearer(send, sasl, address, now);
+  }
+  return await authenticateWithPassword(send, sasl, where);
+}
+
+/**
+ * SaslHandshake: names the mechanism, which the listener must enable.
+ *
+ * @returns The SaslAuthenticate version to use.
+ */
+async function handshake(
+  connection: Requester,
+  versions: ReadonlyMap<number, number>,
+  mechanism: SaslMechanism,
+  where: string,
+): Promise<number> {
   const handshakeVersion = versions.get(ApiKey.SaslHandshake);
   const authenticateVersion = versions.get(ApiKey.SaslAuthenticate);
   if (handshakeVersion === undefined || authenticateVersion === undefined) {
@@ -106,25 +123,29 @@ export async function authenticate(
       byClient: true,
     });
   }
-  const handshake = await connection.request(saslHandshakeApi, handshakeVersion, { mechanism });
-  if (handshake.errorCode !== ErrorCode.NONE) {
-    throw new KafkaError(handshake.errorCode, {
-      message: `${where}: the listener enables ${handshake.mechanisms.join(", ") || "none"}`,
+  const response = await connection.request(saslHandshakeApi, handshakeVersion, { mechanism });
+  if (response.errorCode !== ErrorCode.NONE) {
+    throw new KafkaError(response.errorCode, {
+      message: `${where}: the listener enables ${response.mechanisms.join(", ") || "none"}`,
     });
   }
-  const send = (authBytes: Uint8Array): Promise<SaslAuthenticateResponse> =>
-    connection.request(saslAuthenticateApi, authenticateVersion, { authBytes });
-  if (sasl.mechanism === "OAUTHBEARER") {
-    return await authenticateOauthBearer(send, sasl, address, now);
-  }
+  return authenticateVersion;
+}
+
+/**
+ * PLAIN (one round trip) or SCRAM (two, the server's signature checked).
+ *
+ * @returns The session lifetime the broker grants (ms; 0 when unlimited).
+ */
+async function authenticateWithPassword(
+  send: SaslExchange,
+  sasl: PasswordSaslOptions,
+  where: string,
+): Promise<number> {
   let lifetimeMs = 0;
   const exchange = async (token: string): Promise<string> => {
     const response = await send(encoder.encode(token));
-    if (response.errorCode !== ErrorCode.NONE) {
-      throw new KafkaError(response.errorCode, {
-        message: `${where}${response.errorMessage ? `: ${response.errorMessage}` : ""}`,
-      });
-    }
+    checkSaslAuthenticateResponse(response, where);
     lifetimeMs = Number(response.sessionLifetimeMs);
     return scramText(response.authBytes);
   };

@@ -4,6 +4,7 @@ import { Connection, type ConnectionOptions } from "../../src/net/connection.ts"
 import { KafkaConnectionError, KafkaTimeoutError } from "../../src/errors.ts";
 import { KafkaProtocolError } from "../../src/errors.ts";
 import type { Api } from "../../src/protocol/api.ts";
+import type { Transport } from "../../src/net/transport.ts";
 import {
   apiVersionsLikeApi,
   concat,
@@ -545,4 +546,45 @@ test("new Connection() rejects invalid options with a RangeError", async () => {
   assert.throws(() => new Connection(transport, { maxFrameBytes: 2 }), RangeError);
   transport.close();
   await transport.closed;
+});
+
+test("close() drops the requests not yet handed to the socket", async () => {
+  const s = setup();
+  let attempts = 0;
+  const write = s.transport.write.bind(s.transport);
+  s.transport.write = (bytes) => (attempts++, write(bytes));
+  let drain!: () => void;
+  s.transport.gate = new Promise((resolve) => drain = resolve);
+  const requests = [1, 2, 3].map((value) =>
+    track(s.connection.request(echoApi, 1, { value }, { expectResponse: false }))
+  );
+  await until(() => s.transport.writes.length === 1);
+  s.connection.close();
+  s.transport.gate = undefined;
+  drain();
+  for (const request of requests) {
+    assert.ok(await reasonOf(request) instanceof KafkaConnectionError);
+  }
+  await flush();
+  assert.equal(attempts, 1, "nothing is written after close()");
+  await teardown(s);
+});
+
+test("close() ends the read even when the transport's close() leaves its readable open", async () => {
+  const { promise: released, resolve: release } = Promise.withResolvers<void>();
+  const transport: Transport = {
+    readable: new ReadableStream<Uint8Array>(),
+    write: () => Promise.resolve(),
+    close: () => release(),
+    closed: released,
+  };
+  const connection = new Connection(transport, { address: ADDRESS });
+  connection.close();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    connection.closed.then(() => "closed"),
+    new Promise((resolve) => timer = setTimeout(() => resolve("still reading"), 2000)),
+  ]);
+  clearTimeout(timer);
+  assert.equal(outcome, "closed");
 });
