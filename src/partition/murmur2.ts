@@ -52,6 +52,63 @@ export function murmur2(key: Uint8Array): number {
 }
 
 /**
+ * {@link murmur2} of a string's UTF-8 bytes, read straight from the string when it is
+ * ASCII (its UTF-8 bytes are its char codes): no encoding into a buffer first.
+ *
+ * @param key The key, as a string.
+ * @returns The hash, or NaN when the string is not ASCII (hash its UTF-8 bytes then).
+ *
+ * @example Hashing an ASCII key without encoding it
+ * ```ts
+ * import { murmur2, murmur2Ascii } from "./murmur2.ts";
+ *
+ * console.log(murmur2Ascii("foobar") === murmur2(new TextEncoder().encode("foobar"))); // true
+ * console.log(murmur2Ascii("é")); // NaN
+ * ```
+ */
+export function murmur2Ascii(key: string): number {
+  const length = key.length;
+  let h = SEED ^ length;
+  const end4 = length & ~3;
+  let seen = 0;
+  let i = 0;
+  for (; i < end4; i += 4) {
+    const a = key.charCodeAt(i);
+    const b = key.charCodeAt(i + 1);
+    const c = key.charCodeAt(i + 2);
+    const d = key.charCodeAt(i + 3);
+    seen |= a | b | c | d;
+    let k = a | (b << 8) | (c << 16) | (d << 24);
+    k = Math.imul(k, M);
+    k ^= k >>> 24;
+    k = Math.imul(k, M);
+    h = Math.imul(h, M) ^ k;
+  }
+  const tail = length & 3;
+  if (tail !== 0) {
+    if (tail === 3) {
+      const c = key.charCodeAt(i + 2);
+      seen |= c;
+      h ^= c << 16;
+    }
+    if (tail >= 2) {
+      const c = key.charCodeAt(i + 1);
+      seen |= c;
+      h ^= c << 8;
+    }
+    const c = key.charCodeAt(i);
+    seen |= c;
+    h ^= c;
+    h = Math.imul(h, M);
+  }
+  if (seen >= 0x80) return NaN;
+  h ^= h >>> 13;
+  h = Math.imul(h, M);
+  h ^= h >>> 15;
+  return h;
+}
+
+/**
  * Clears the sign bit, as Java's `Utils.toPositive`: not `Math.abs`, so
  * `-2147483648` maps to 0 and every input to an integer in [0, 2^31).
  *

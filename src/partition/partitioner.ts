@@ -27,7 +27,7 @@
  */
 
 import { KafkaPartitionerError } from "../errors.ts";
-import { keyPartition } from "./murmur2.ts";
+import { KeyScratch, type SerializedKey } from "./key_bytes.ts";
 
 /**
  * What a {@linkcode PartitionerFunction} is told about the record to place.
@@ -85,14 +85,14 @@ export interface Partitioner {
    * Picks a partition for a record that has no explicit partition.
    *
    * @param topic The record's topic.
-   * @param keyBytes The serialized key, or `null` for none.
+   * @param key The serialized key (bytes, or a string written as UTF-8), or `null` for none.
    * @param record The record's key and value, before serialization.
    * @param partitionCount How many partitions the topic has: a positive integer.
    * @returns The partition, an integer in `[0, partitionCount)`.
    */
   partition(
     topic: string,
-    keyBytes: Uint8Array | null,
+    key: SerializedKey | null,
     record: { key: unknown; value: unknown },
     partitionCount: number,
   ): number;
@@ -240,6 +240,7 @@ class StickyPartitioner implements Partitioner {
   readonly #random: () => number;
   readonly #ignoreKeys: boolean;
   readonly #topics = new Map<string, StickyState>();
+  readonly #keys = new KeyScratch();
 
   constructor(batchBytes: number, random: () => number, ignoreKeys: boolean) {
     this.#batchBytes = batchBytes;
@@ -249,14 +250,12 @@ class StickyPartitioner implements Partitioner {
 
   partition(
     topic: string,
-    keyBytes: Uint8Array | null,
+    key: SerializedKey | null,
     _record: { key: unknown; value: unknown },
     partitionCount: number,
   ): number {
     checkPartitionCount(topic, partitionCount);
-    if (keyBytes !== null && !this.#ignoreKeys) {
-      return keyPartition(keyBytes, partitionCount);
-    }
+    if (key !== null && !this.#ignoreKeys) return this.#keys.partition(key, partitionCount);
     const state = this.#topics.get(topic);
     if (state === undefined) {
       const partition = this.#pick(topic, partitionCount, -1);
@@ -305,7 +304,7 @@ class RoundRobinPartitioner implements Partitioner {
 
   partition(
     topic: string,
-    _keyBytes: Uint8Array | null,
+    _key: SerializedKey | null,
     _record: { key: unknown; value: unknown },
     partitionCount: number,
   ): number {
@@ -326,6 +325,7 @@ class RoundRobinPartitioner implements Partitioner {
 /** A user's {@linkcode PartitionerFunction}, with its result checked. */
 class FunctionPartitioner implements Partitioner {
   readonly #fn: PartitionerFunction;
+  readonly #keys = new KeyScratch();
 
   constructor(fn: PartitionerFunction) {
     this.#fn = fn;
@@ -333,11 +333,12 @@ class FunctionPartitioner implements Partitioner {
 
   partition(
     topic: string,
-    keyBytes: Uint8Array | null,
+    key: SerializedKey | null,
     record: { key: unknown; value: unknown },
     partitionCount: number,
   ): number {
     checkPartitionCount(topic, partitionCount);
+    const keyBytes = key === null ? null : this.#keys.bytes(key);
     let partition: unknown;
     try {
       partition = this.#fn(

@@ -34,7 +34,7 @@ import {
 import type { Producer } from "./producer.ts";
 import type { RecordCompletion } from "./producer_batch.ts";
 import { CLOSED_MESSAGE, RecordAccumulator } from "./record_accumulator.ts";
-import { KeyScratch, recordSize, recordTimestamp } from "./record_intake.ts";
+import { recordSize, recordTimestamp } from "./record_intake.ts";
 import { Sender } from "./sender.ts";
 import { serializeField } from "./serializer.ts";
 import { SinkPacer } from "./sink_pacer.ts";
@@ -66,7 +66,6 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   readonly #sender: Sender;
   readonly #pacer: SinkPacer;
   readonly #partitioner: Partitioner;
-  readonly #keys = new KeyScratch();
   readonly #checkedTopics = new Set<string>();
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -330,7 +329,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       ? checkExplicitPartition(topic, record.partition, info.partitionCount)
       : this.#partitioner.partition(
         topic,
-        this.#keys.bytes(key),
+        key,
         record as { key: unknown; value: unknown },
         info.partitionCount,
       );

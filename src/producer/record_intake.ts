@@ -1,13 +1,12 @@
 /**
  * What the producer works out per record before it is buffered, kept synchronous and
- * allocation-free: its timestamp, its key's bytes for the partitioner, and its size
- * for the budget and the size limits.
+ * allocation-free: its timestamp and its size for the budget and the size limits.
  *
  * @module
  */
 
 import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
-import { utf8Length, writeUtf8 } from "../record/utf8.ts";
+import { utf8Length } from "../record/utf8.ts";
 
 /**
  * A record's timestamp: the one it names (ms since the epoch, or a `Date`), else now.
@@ -27,30 +26,6 @@ export function recordTimestamp(value: number | Date | undefined): number {
     );
   }
   return ms;
-}
-
-/** Encodes string keys into reused scratch space, for hashing only. */
-export class KeyScratch {
-  #scratch = new Uint8Array(256);
-  #views: Uint8Array[] = [];
-
-  /**
-   * The key's bytes: a string key is encoded into scratch space that the next call
-   * overwrites (the batch encodes the key again from the string).
-   *
-   * @param key The serialized key.
-   * @returns Its bytes, or null.
-   */
-  bytes(key: RecordBytes): Uint8Array | null {
-    if (typeof key !== "string") return key;
-    if (key.length * 3 > this.#scratch.length) {
-      this.#scratch = new Uint8Array(key.length * 3);
-      this.#views = [];
-    }
-    const length = writeUtf8(this.#scratch, 0, key);
-    // One view per length, reused: a new subarray per record would be garbage.
-    return this.#views[length] ??= this.#scratch.subarray(0, length);
-  }
 }
 
 /**

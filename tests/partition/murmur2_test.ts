@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
+import { KeyScratch } from "../../src/partition/key_bytes.ts";
 import assert from "node:assert/strict";
-import { murmur2, partitionForKey, toPositive } from "../../src/partition/murmur2.ts";
+import { murmur2, murmur2Ascii, partitionForKey, toPositive } from "../../src/partition/murmur2.ts";
 
 const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -221,4 +222,30 @@ describe("partitionForKey()", () => {
       });
     }
   });
+});
+
+test("murmur2Ascii() equals murmur2() of the UTF-8 bytes for ASCII keys, NaN otherwise", () => {
+  const enc = new TextEncoder();
+  for (let length = 0; length < 40; length++) {
+    for (let seed = 0; seed < 20; seed++) {
+      let key = "";
+      for (let i = 0; i < length; i++) key += String.fromCharCode((seed * 31 + i * 17) % 128);
+      assert.equal(murmur2Ascii(key), murmur2(enc.encode(key)), JSON.stringify(key));
+    }
+  }
+  for (const key of ["é", "key-é", "abc\u0080", "日本語", "\ud800", "abcd\u00ff"]) {
+    assert.ok(Number.isNaN(murmur2Ascii(key)), key);
+  }
+});
+
+test("KeyScratch.partition() puts string and byte keys where partitionForKey does", () => {
+  const enc = new TextEncoder();
+  const scratch = new KeyScratch();
+  for (const key of ["", "a", "key-00000042", "user-€", "日本語キー", "x".repeat(300)]) {
+    for (const count of [1, 6, 7, 100]) {
+      const expected = partitionForKey(enc.encode(key), count);
+      assert.equal(scratch.partition(key, count), expected, key);
+      assert.equal(scratch.partition(enc.encode(key), count), expected, key);
+    }
+  }
 });
