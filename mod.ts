@@ -40,7 +40,30 @@ export type {
   ProducerOptions,
   RequiredSerializers,
 } from "./src/producer/options.ts";
-export { createProducer, type Producer } from "./src/producer/producer.ts";
+export {
+  type CloseOptions,
+  createProducer,
+  type Producer,
+  type ProducerEventListener,
+} from "./src/producer/producer.ts";
+export type {
+  BrokerEventDetail,
+  EpochBumpEventDetail,
+  ErrorEventDetail,
+  LeaderChangeEventDetail,
+  Logger,
+  MetadataEventDetail,
+  PartitionCountChange,
+  ProducerEventDetail,
+  ProducerEventMap,
+  ProducerEventType,
+  RetryEventDetail,
+  ThrottleEventDetail,
+} from "./src/producer/producer_events.ts";
+export type {
+  ProducerMetricsSnapshot,
+  TopicMetricsSnapshot,
+} from "./src/producer/producer_metrics.ts";
 export { kafkaSink } from "./src/producer/kafka_sink.ts";
 export { zstdCodec } from "./src/producer/zstd_codec.ts";
 export type {

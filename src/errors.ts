@@ -366,6 +366,60 @@ export class KafkaTimeoutError extends Error {
 }
 
 /**
+ * `close({ timeoutMs })` ran out of time before every record was acknowledged: each
+ * record still unsettled then (buffered, waiting for metadata or buffer space, queued
+ * or in flight) fails with this error, and `close()` rejects with it once the producer
+ * is closed. Records that were in a request already sent may have been written
+ * (`inFlight` says how many), as with Java's `close(Duration)`.
+ *
+ * @example What a close past its deadline says
+ * ```ts
+ * import { KafkaCloseTimeoutError, KafkaTimeoutError } from "@webstream/kafka";
+ *
+ * const error = new KafkaCloseTimeoutError(1200, 300, 5000);
+ * console.log(error instanceof KafkaTimeoutError, error.records); // true 1200
+ * console.log(error.message);
+ * // "Cannot deliver 1200 records as close() reached its timeoutMs (5000) before they were
+ * // acknowledged; 300 of them were in requests already sent, so they may have been written"
+ * ```
+ */
+export class KafkaCloseTimeoutError extends KafkaTimeoutError {
+  /** How many records failed. */
+  readonly records: number;
+  /** How many of them were in requests already sent (they may have been written). */
+  readonly inFlight: number;
+  /** The `timeoutMs` given to `close()`. */
+  readonly timeoutMs: number;
+
+  /**
+   * Builds the error.
+   *
+   * @param records How many records failed.
+   * @param inFlight How many of them were in requests already sent.
+   * @param timeoutMs The `timeoutMs` given to `close()`.
+   */
+  constructor(records: number, inFlight: number, timeoutMs: number) {
+    super(
+      `Cannot deliver ${records} record${
+        records === 1 ? "" : "s"
+      } as close() reached its timeoutMs (${timeoutMs}) before ${
+        records === 1 ? "it was" : "they were"
+      } acknowledged${
+        inFlight === 0
+          ? ""
+          : `; ${inFlight} of them ${
+            inFlight === 1 ? "was" : "were"
+          } in requests already sent, so they may have been written`
+      }`,
+    );
+    this.name = "KafkaCloseTimeoutError";
+    this.records = records;
+    this.inFlight = inFlight;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
  * A broker said a topic does not exist (UNKNOWN_TOPIC_OR_PARTITION), or had no usable
  * partitions for it, for as long as a record could wait (`maxBlockMs`); as Java's
  * "Topic X not present in metadata after N ms". Only a broker's answer makes this

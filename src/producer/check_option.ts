@@ -61,6 +61,8 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): unk
       return checkTls(value, WHAT);
     case "sasl":
       return checkSasl(value, WHAT);
+    case "logger":
+      return value === undefined ? undefined : checkLogger(value);
   }
   if (unset) return spec.default;
   switch (spec.kind) {
@@ -125,6 +127,20 @@ function checkBootstrap(bootstrap: unknown): { host: string; port: number }[] {
     );
   }
   return list.filter((a) => String(a).trim() !== "").map((a) => parseAddress(String(a)));
+}
+
+const LOGGER_METHODS = ["debug", "info", "warn", "error"] as const;
+
+function checkLogger(logger: unknown): unknown {
+  const missing = typeof logger === "object" && logger !== null
+    ? LOGGER_METHODS.filter((m) => typeof (logger as Record<string, unknown>)[m] !== "function")
+    : LOGGER_METHODS;
+  if (missing.length === 0) return logger;
+  throw new TypeError(
+    `${WHAT} as logger must have debug, info, warn and error methods (missing ${
+      missing.join(", ")
+    }): current value is ${describeValue(logger)}`,
+  );
 }
 
 function checkTopic(topic: unknown): string {

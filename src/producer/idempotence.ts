@@ -105,8 +105,14 @@ export interface IdempotenceOptions {
 export interface IdempotenceEvents {
   /** The identity is there (new or bumped), or a retry is due: look again. */
   changed(): void;
-  /** The epoch was bumped: what is unacknowledged must be numbered again. */
-  bumped(): void;
+  /**
+   * The epoch was bumped: what is unacknowledged must be numbered again.
+   *
+   * @param previous The identity before.
+   * @param current The identity now.
+   * @param reason What broke the sequences, if known.
+   */
+  bumped(previous: ProducerIdentity, current: ProducerIdentity, reason: Error | null): void;
   /** InitProducerId failed for good. */
   fatal(error: Error): void;
 }
@@ -119,6 +125,7 @@ export class Idempotence {
   #identity: ProducerIdentity | null = null;
   #pending = false;
   #bumpNeeded = false;
+  #bumpReason: Error | null = null;
   #failures = 0;
   #retryAtMs = 0;
   #closed = false;
@@ -171,8 +178,13 @@ export class Idempotence {
     return false;
   }
 
-  /** The sequences can no longer be trusted: bump the epoch once nothing is in flight. */
-  requireBump(): void {
+  /**
+   * The sequences can no longer be trusted: bump the epoch once nothing is in flight.
+   *
+   * @param reason What broke them (the first reason is kept until the bump).
+   */
+  requireBump(reason: Error | null = null): void {
+    if (!this.#bumpNeeded) this.#bumpReason = reason;
     this.#bumpNeeded = true;
   }
 
@@ -184,6 +196,7 @@ export class Idempotence {
   reset(identity: ProducerIdentity): void {
     this.#identity = identity;
     this.#bumpNeeded = false;
+    this.#bumpReason = null;
   }
 
   /**
@@ -240,10 +253,12 @@ export class Idempotence {
   #got(identity: ProducerIdentity): void {
     this.#pending = false;
     this.#failures = 0;
-    const bumped = this.#identity !== null;
+    const previous = this.#identity;
+    const reason = this.#bumpReason;
     this.#identity = identity;
     this.#bumpNeeded = false;
-    if (bumped) this.#events.bumped();
+    this.#bumpReason = null;
+    if (previous !== null) this.#events.bumped(previous, identity, reason);
     this.#events.changed();
   }
 

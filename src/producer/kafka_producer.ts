@@ -8,7 +8,12 @@
  * @module
  */
 
-import { KafkaClosedError, KafkaError, KafkaTransactionError } from "../errors.ts";
+import {
+  KafkaClosedError,
+  KafkaCloseTimeoutError,
+  KafkaError,
+  KafkaTransactionError,
+} from "../errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import type { RecordBytes } from "../record/record_batch_builder.ts";
 import { registerCompressionCodec } from "../record/compression.ts";
@@ -18,11 +23,14 @@ import {
   type Partitioner,
 } from "../partition/partitioner.ts";
 import { ClusterMetadata } from "../cluster/cluster_metadata.ts";
+import { MetadataSnapshot } from "../cluster/metadata_snapshot.ts";
 import { requestMetadata } from "../cluster/metadata_request.ts";
 import { BrokerPool } from "../net/broker_pool.ts";
-import { type Clock, systemClock } from "../timers.ts";
+import { defaultConnect } from "../net/default_connect.ts";
+import { type Cancel, type Clock, systemClock } from "../timers.ts";
 import type { ProducerRecord, RecordMetadata } from "../types.ts";
 import { CountingCompletion } from "./counting_completion.ts";
+import { countingConnect } from "./counting_connect.ts";
 import { normalizeHeaders } from "./headers.ts";
 import { type InitProducerIdentity, requestProducerId } from "./idempotence.ts";
 import { createSink } from "./kafka_sink.ts";
@@ -31,8 +39,10 @@ import {
   type ResolvedProducerOptions,
   resolveProducerOptions,
 } from "./options.ts";
-import type { Producer } from "./producer.ts";
+import type { CloseOptions, Producer } from "./producer.ts";
 import type { RecordCompletion } from "./producer_batch.ts";
+import type { ProducerMetricsSnapshot } from "./producer_metrics.ts";
+import { ProducerTelemetry } from "./producer_telemetry.ts";
 import { CLOSED_MESSAGE, RecordAccumulator } from "./record_accumulator.ts";
 import { recordSize, recordTimestamp } from "./record_intake.ts";
 import { Sender } from "./sender.ts";
@@ -55,9 +65,10 @@ interface Pending<K, V> {
 }
 
 /** The producer's implementation. */
-export class KafkaProducer<K, V> implements Producer<K, V> {
+export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   readonly #options: ResolvedProducerOptions<K, V>;
-  readonly #clock: Clock = systemClock;
+  readonly #clock: Clock;
+  readonly #telemetry: ProducerTelemetry;
   readonly #pool: BrokerPool;
   readonly #metadata: ClusterMetadata;
   readonly #topicWaits: TopicWaits<Pending<K, V>>;
@@ -70,16 +81,37 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   #closed = false;
   #closing: Promise<void> | null = null;
   #fatal: Error | null = null;
+  /** When close()'s deadline passes (ms), Infinity for none. */
+  #deadlineAt = Infinity;
+  #cancelDeadline: Cancel = () => {};
+  /** Resolves when close()'s deadline passed and what was left failed. */
+  readonly #forced = Promise.withResolvers<void>();
+  #forcedError: KafkaCloseTimeoutError | null = null;
 
   /**
    * @param options The producer options.
+   * @param clock Time and timers (tests inject one).
    */
-  constructor(options: ProducerOptions<K, V>) {
+  constructor(options: ProducerOptions<K, V>, clock: Clock = systemClock) {
+    super();
     const o = this.#options = resolveProducerOptions(options);
+    this.#clock = clock;
+    const telemetry = this.#telemetry = new ProducerTelemetry(this, {
+      clock,
+      logger: o.logger,
+      clientId: o.clientId,
+      gauges: {
+        bufferTotalBytes: o.bufferBytes,
+        bufferAvailableBytes: () => this.#accumulator.availableBytes,
+        bufferWaiters: () => this.#accumulator.waitingForBytes,
+        metadataFetchedMs: () => this.#metadata.snapshot.fetchedMs,
+      },
+      metadata: new MetadataSnapshot(null, 0),
+    });
     this.#pool = new BrokerPool({
       bootstrap: o.bootstrap,
       clientId: o.clientId,
-      connect: o.connect,
+      connect: countingConnect(o.connect ?? defaultConnect, (bytes) => telemetry.written(bytes)),
       tls: o.tls,
       sasl: o.sasl,
       connectTimeoutMs: o.connectTimeoutMs,
@@ -97,13 +129,18 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         describeAttempts: () => this.#pool.describeAttempts(),
       },
     );
-    this.#metadata.onUpdate(() => this.#pool.setBrokers(this.#metadata.snapshot.brokers));
+    this.#metadata.onUpdate(() => {
+      this.#pool.setBrokers(this.#metadata.snapshot.brokers);
+      telemetry.metadataUpdated(this.#metadata.snapshot);
+    });
+    this.#pool.onChange((nodeId) => telemetry.brokerChanged(nodeId, this.#pool.ready(nodeId)));
     this.#topicWaits = new TopicWaits(
       this.#metadata,
       this.#clock,
       o.maxBlockMs,
       (topic, pending, deadlineMs) =>
         this.#appendKnown(topic, pending.record, pending.completion, deadlineMs),
+      (topic, records, error) => telemetry.failed(topic, null, records, error, true),
     );
     this.#partitioner = createPartitioner(o.partitioner, { batchBytes: o.batchBytes });
     this.#transactions = this.#createTransactions();
@@ -122,6 +159,8 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
         this.#pacer.buffered(size);
         this.#partitioner.onAppend(topic, partition, size, true);
       },
+      failed: (topic, partition, records, error, batch) =>
+        telemetry.failed(topic, partition, records, error, batch),
     });
   }
 
@@ -134,7 +173,11 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       retryBackoffMs: o.retryBackoffMs,
       maxBlockMs: o.maxBlockMs,
       wakeSender: () => this.#sender.wake(),
-      onEpochBumped: (identity) => this.#sender.resetIdentity(identity),
+      onEpochBumped: (identity) => {
+        const previous = this.#sender.identity;
+        this.#sender.resetIdentity(identity);
+        if (previous !== null) this.#telemetry.epochBumped(previous, identity, null);
+      },
       onFatal: (error) => this.#fail(error),
       clock: this.#clock,
     });
@@ -178,6 +221,7 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
       },
       clock: this.#clock,
       random: Math.random,
+      observer: this.#telemetry,
     }, {
       delivered: (batch, baseOffset, logAppendTime) =>
         this.#accumulator.settled(batch, null, baseOffset, logAppendTime),
@@ -365,8 +409,13 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   #fail(error: Error): void {
     if (this.#fatal !== null) return;
     this.#fatal = error;
+    this.#telemetry.fatal(error);
     this.#accumulator.abort(error);
     this.#sender.close(error);
+  }
+
+  metrics(): ProducerMetricsSnapshot {
+    return this.#telemetry.metrics.snapshot();
   }
 
   async transaction<T>(work: (tx: Pick<Producer<K, V>, "send">) => Promise<T>): Promise<T> {
@@ -413,24 +462,80 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
     return this.#accumulator.flush();
   }
 
-  close(): Promise<void> {
-    if (this.#closing !== null) return this.#closing;
-    this.#closing = (async () => {
-      await this.flush();
-      // As Java's close(): a transaction left open is aborted, so read_committed
-      // consumers do not wait for the coordinator's transaction timeout.
-      const transactions = this.#transactions;
-      if (transactions?.inTransaction && this.#fatal === null) {
-        await transactions.end(false).catch(() => {});
-      }
+  close(options?: CloseOptions): Promise<void> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = closeTimeout(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#closing ??= this.#shutDown();
+    if (timeoutMs !== Infinity) this.#setDeadline(timeoutMs);
+    return this.#closing;
+  }
+
+  /** Lets everything settle (or the deadline pass), then releases connections and timers. */
+  async #shutDown(): Promise<void> {
+    const settled = this.#settleAll();
+    // After a forced close it still runs to its end, against closed connections.
+    settled.catch(() => {});
+    try {
+      await Promise.race([settled, this.#forced.promise]);
+    } finally {
+      this.#cancelDeadline();
       this.#closed = true;
-      await this.#accumulator.close();
-      await this.#sender.whenIdle();
       this.#sender.close(new KafkaClosedError(CLOSED_MESSAGE));
       this.#metadata.close();
       this.#pool.close();
-    })();
-    return this.#closing;
+      // The sockets are released (and disconnect reported) before close() resolves.
+      await Promise.all(this.#telemetry.sessions.map((s) => s.connection.closed));
+    }
+    if (this.#forcedError !== null) throw this.#forcedError;
+  }
+
+  async #settleAll(): Promise<void> {
+    await this.flush();
+    // As Java's close(): a transaction left open is aborted, so read_committed
+    // consumers do not wait for the coordinator's transaction timeout.
+    const transactions = this.#transactions;
+    if (transactions?.inTransaction && this.#fatal === null && this.#forcedError === null) {
+      await transactions.end(false).catch(() => {});
+    }
+    this.#closed = true;
+    await this.#accumulator.close();
+    await this.#sender.whenIdle();
+  }
+
+  #setDeadline(timeoutMs: number): void {
+    const at = this.#clock.now() + timeoutMs;
+    if (at >= this.#deadlineAt) return;
+    this.#deadlineAt = at;
+    this.#cancelDeadline();
+    this.#cancelDeadline = this.#clock.schedule(() => this.#force(timeoutMs), timeoutMs);
+  }
+
+  /** close()'s deadline passed: whatever is not settled fails now, naming how many. */
+  #force(timeoutMs: number): void {
+    const records = this.#accumulator.outstanding;
+    if (records > 0) {
+      const error = this.#forcedError = new KafkaCloseTimeoutError(
+        records,
+        this.#sender.recordsInFlight,
+        timeoutMs,
+      );
+      this.#telemetry.events.log("warn", error.message, { records, timeoutMs });
+      this.#closed = true;
+      this.#topicWaits.failAll(error);
+      this.#accumulator.abort(error);
+      this.#sender.abort(error);
+    } else {
+      this.#telemetry.events.log(
+        "warn",
+        `close() reached its timeoutMs (${timeoutMs}) with every record settled; closing now`,
+        { records, timeoutMs },
+      );
+    }
+    this.#forced.resolve();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -440,4 +545,29 @@ export class KafkaProducer<K, V> implements Producer<K, V> {
   get writable(): WritableStream<ProducerRecord<K, V>> {
     return createSink(this, false);
   }
+}
+
+/** The `timeoutMs` of close()'s options, checked; Infinity when not given. */
+function closeTimeout(options: CloseOptions | undefined): number {
+  if (options === undefined) return Infinity;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot close producer as options must be an object: current value is ${String(options)}`,
+    );
+  }
+  const timeoutMs = options.timeoutMs;
+  if (timeoutMs === undefined) return Infinity;
+  if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs)) {
+    throw new TypeError(
+      `Cannot close producer as timeoutMs must be a number: current value is ${
+        typeof timeoutMs === "string" ? JSON.stringify(timeoutMs) : String(timeoutMs)
+      }`,
+    );
+  }
+  if (timeoutMs < 0) {
+    throw new RangeError(
+      `Cannot close producer as timeoutMs must be at least 0: current value is ${timeoutMs}`,
+    );
+  }
+  return timeoutMs;
 }

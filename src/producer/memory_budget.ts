@@ -47,6 +47,16 @@ export class MemoryBudget {
     this.#clock = clock;
   }
 
+  /** Bytes not reserved (0 when a charge took the budget past its capacity). */
+  get available(): number {
+    return Math.max(0, this.#capacity - this.#used);
+  }
+
+  /** Reservations waiting for bytes. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
   /**
    * Reserves bytes if they are free and nobody waits before us.
    *

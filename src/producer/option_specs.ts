@@ -21,7 +21,8 @@ import type { ProducerOptions } from "./options.ts";
  * - `"choice"`: one of `values`, or a function where `orFunction` is set;
  * - `"string"`: a string of at least `min` characters (any string unless set);
  * - `"boolean"`, `"function"`: a value of that type;
- * - `"addresses"`, `"topic"`, `"tls"`, `"sasl"`: checked by their own rule, told in `range`.
+ * - `"addresses"`, `"topic"`, `"tls"`, `"sasl"`, `"logger"`: checked by their own rule, told
+ *   in `range`.
  */
 export type OptionKind =
   | "addresses"
@@ -33,7 +34,8 @@ export type OptionKind =
   | "boolean"
   | "function"
   | "tls"
-  | "sasl";
+  | "sasl"
+  | "logger";
 
 /** One option of {@link ProducerOptions}: what the producer and the docs know of it. */
 export interface OptionSpec {
@@ -258,6 +260,13 @@ export const OPTION_SPECS: Readonly<Record<ProducerOptionName, OptionSpec>> = Ob
     }; non-empty username and password, or an OAUTHBEARER \`token\` function`,
     doc:
       '`{ mechanism, username, password }` or `{ mechanism: "OAUTHBEARER", token }` on every connection, re-authenticated in place (KIP-368); over TLS unless the network is trusted',
+  },
+  logger: {
+    java: [],
+    kind: "logger",
+    range: "an object with `debug`, `info`, `warn` and `error` methods, such as `console`",
+    doc:
+      "logs what the producer's events say (retries and failures at warn and error); silent when not given",
   },
 });
 

@@ -13,6 +13,7 @@ import type { SaslOptions } from "../net/sasl.ts";
 import type { ConnectFunction, TlsOptions } from "../net/transport.ts";
 import { CompressionId, type CompressionName, hasCompressionCodec } from "../record/compression.ts";
 import type { PartitionerOption } from "../partition/partitioner.ts";
+import type { Logger } from "./producer_events.ts";
 import type { Serializer } from "./serializer.ts";
 import { checkOption, describeValue } from "./check_option.ts";
 import { IDEMPOTENT_MAX_IN_FLIGHT, OPTION_SPECS, type ProducerOptionName } from "./option_specs.ts";
@@ -205,6 +206,14 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    * over TLS unless the network is trusted: PLAIN sends the password as it is.
    */
   sasl?: SaslOptions;
+  /**
+   * Where the producer logs: `console`, or any object with `debug`, `info`, `warn` and
+   * `error` methods. It logs what its events say, one line each: retries at warn,
+   * records that failed for good at error, connections, leader changes, epoch bumps
+   * and throttling at info, metadata changes at debug. Nothing secret is logged.
+   * Silent when not given.
+   */
+  logger?: Logger;
 }
 
 /** What a key or value may be without a serializer: UTF-8 text, bytes, or none. */
@@ -251,6 +260,7 @@ export interface ResolvedProducerOptions<K, V> {
   connect: ConnectFunction | undefined;
   tls: boolean | TlsOptions | undefined;
   sasl: SaslOptions | undefined;
+  logger: Logger | undefined;
 }
 
 const WHAT = "Cannot create producer";

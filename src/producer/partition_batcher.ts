@@ -242,6 +242,7 @@ export class PartitionBatcher {
     controller: TransformStreamDefaultController<ProducerBatch>,
   ): Promise<void> {
     const { builder } = batch;
+    const uncompressedBytes = builder.size;
     const attributes = CompressionId[this.#options.compression] |
       (this.#options.transactional ? 0x10 : 0);
     const bytes = await finishBatch(builder, attributes, batch.baseTimestamp, batch.maxTimestamp);
@@ -265,6 +266,7 @@ export class PartitionBatcher {
         batch.completions,
         reserved,
         batch.createdMs,
+        uncompressedBytes,
       ),
     );
   }

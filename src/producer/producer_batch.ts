@@ -128,6 +128,13 @@ export interface ProducerBatch {
   readonly reserved: number;
   /** When its first record was written (ms): the delivery timeout counts from here. */
   readonly createdMs: number;
+  /** The batch's size before compression, header included (for the metrics). */
+  readonly uncompressedBytes: number;
+  /**
+   * When it was first sent (ms), -1 before: the metrics count its records once, then.
+   * The halves of a split batch take the time of the batch they came from.
+   */
+  firstSentMs: number;
   /** Attempts made so far. */
   attempts: number;
   /** The sequence of its first record once assigned (idempotent producers), else -1. */
@@ -148,6 +155,7 @@ export interface ProducerBatch {
  * @param completions Their completions.
  * @param reserved The budget bytes it holds.
  * @param createdMs When its first record was written (ms).
+ * @param uncompressedBytes Its size before compression, header included.
  * @returns The batch.
  */
 export function newProducerBatch(
@@ -158,6 +166,7 @@ export function newProducerBatch(
   completions: CompletionRuns,
   reserved: number,
   createdMs: number,
+  uncompressedBytes: number,
 ): ProducerBatch {
   return {
     topic,
@@ -167,6 +176,8 @@ export function newProducerBatch(
     completions,
     reserved,
     createdMs,
+    uncompressedBytes,
+    firstSentMs: -1,
     attempts: 0,
     baseSequence: -1,
     producerEpoch: -1,

@@ -38,6 +38,18 @@ export interface RecordAccumulatorOptions {
   enqueue: (batch: ProducerBatch) => void;
   /** Called for each record appended (partitioner stickiness, sink pacing). */
   appended: (topic: string, partition: number, size: number) => void;
+  /**
+   * Called when records that were appended or waited for budget fail for good (their
+   * batch failed, the accumulator was aborted, or a wait for budget failed); `batch`
+   * tells whether they failed as a batch, or one by one while waiting for budget.
+   */
+  failed?: (
+    topic: string,
+    partition: number,
+    records: number,
+    error: unknown,
+    batch: boolean,
+  ) => void;
 }
 
 /** The message of a write to a closed producer. */
@@ -67,6 +79,16 @@ export class RecordAccumulator {
   /** Records appended or waiting (for budget or metadata) and not settled. */
   get outstanding(): number {
     return this.#outstanding;
+  }
+
+  /** Bytes of the budget not in use. */
+  get availableBytes(): number {
+    return this.#budget.available;
+  }
+
+  /** Records waiting for budget. */
+  get waitingForBytes(): number {
+    return this.#budget.waiting;
   }
 
   /**
@@ -164,6 +186,9 @@ export class RecordAccumulator {
         const dropped = batcher.abort(error);
         this.#outstanding -= dropped.records;
         this.#budget.release(dropped.reserved);
+        if (dropped.records > 0) {
+          this.#options.failed?.(batcher.topic, batcher.partition, dropped.records, error, true);
+        }
       }
     }
     this.#checkIdle();
@@ -188,7 +213,10 @@ export class RecordAccumulator {
     this.#budget.release(batch.reserved);
     this.#buffers.give(batch.bytes);
     if (error === null) batch.completions.resolve(batch, baseOffset, logAppendTime);
-    else batch.completions.reject(error);
+    else {
+      batch.completions.reject(error);
+      this.#options.failed?.(batch.topic, batch.partition, batch.count, error, true);
+    }
     this.#outstanding -= batch.count;
     this.#checkIdle();
   }
@@ -215,13 +243,16 @@ export class RecordAccumulator {
           this.#outstanding--;
           if (this.#closed) {
             this.#budget.release(size);
-            throw new KafkaClosedError(CLOSED_MESSAGE);
+            const error = new KafkaClosedError(CLOSED_MESSAGE);
+            this.#options.failed?.(topic, partition, 1, error, false);
+            throw error;
           }
           this.#commit(topic, partition, key, value, headers, timestamp, completion, size);
         },
         (error) => {
           this.#outstanding--;
           this.#checkIdle();
+          this.#options.failed?.(topic, partition, 1, error, false);
           throw error;
         },
       );

@@ -37,6 +37,7 @@ import type {
   BatchOutcome,
   SenderBrokers,
   SenderMetadata,
+  SenderObserver,
   SenderOptions,
 } from "./sender_options.ts";
 import { splitBatch } from "./split_batch.ts";
@@ -47,12 +48,22 @@ export type {
   BatchOutcome,
   SenderBrokers,
   SenderMetadata,
+  SenderObserver,
   SenderOptions,
   SenderTransaction,
 } from "./sender_options.ts";
 
 /** The most batches of one partition in flight with idempotence (the broker dedups 5). */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
+
+const NO_OBSERVER: SenderObserver = {
+  batchSent() {},
+  produceSent() {},
+  produceDone() {},
+  retry() {},
+  split() {},
+  epochBumped() {},
+};
 
 interface Sent {
   readonly batch: ProducerBatch;
@@ -65,6 +76,7 @@ export class Sender {
   readonly #brokers: SenderBrokers;
   readonly #options: SenderOptions;
   readonly #outcome: BatchOutcome;
+  readonly #observer: SenderObserver;
   readonly #queues = new Map<string, PartitionQueue>();
   readonly #connecting = new Set<number>();
   readonly #perPartition: number;
@@ -100,12 +112,16 @@ export class Sender {
     this.#brokers = brokers;
     this.#options = options;
     this.#outcome = outcome;
+    this.#observer = options.observer ?? NO_OBSERVER;
     this.#delivery = new DeliveryTimeout(options.deliveryTimeoutMs);
     this.#unsent = new UnsentBytes(options.clock);
     const init = options.initProducerIdentity;
     this.#idempotence = init === undefined ? null : new Idempotence(init, options, {
       changed: () => this.wake(),
-      bumped: () => resequence(this.#queues.values()),
+      bumped: (previous, current, reason) => {
+        resequence(this.#queues.values());
+        this.#observer.epochBumped(previous, current, reason);
+      },
       fatal: (error) => this.#outcome.fatal(error),
     });
     this.#perPartition = init === undefined
@@ -176,13 +192,47 @@ export class Sender {
    */
   close(error: Error): void {
     this.#closed = true;
-    this.#closeError = error;
+    // The first reason stays: a producer failed (or closed past its deadline) and then
+    // closed fails what still comes with why it failed.
+    this.#closeError ??= error;
     this.#cancelTimer();
     this.#idempotence?.close();
     for (const queue of this.#queues.values()) {
       for (const batch of queue.batches.splice(0)) this.#settle(batch, error);
       for (const batch of queue.toRetry.splice(0)) this.#settle(batch, error);
     }
+  }
+
+  /** The producer id and epoch batches are stamped with; null before the first or without idempotence. */
+  get identity(): ProducerIdentity | null {
+    return this.#idempotence?.identity ?? null;
+  }
+
+  /**
+   * Fails everything, requests in flight included (their answers, when they come, are
+   * moot: the records may have been written), and stops; for a close whose deadline
+   * passed.
+   *
+   * @param error The error every batch fails with.
+   */
+  abort(error: Error): void {
+    this.close(error);
+    for (const queue of this.#queues.values()) {
+      for (const batch of queue.inFlight.splice(0)) {
+        this.#expired.add(batch);
+        this.#inFlight--;
+        this.#settle(batch, error);
+      }
+    }
+  }
+
+  /** Records in requests sent and not answered yet. */
+  get recordsInFlight(): number {
+    let records = 0;
+    for (const queue of this.#queues.values()) {
+      for (const batch of queue.inFlight) records += batch.count;
+    }
+    return records;
   }
 
   /**
@@ -252,7 +302,7 @@ export class Sender {
       while (session.connection.inFlight < this.#options.maxInFlight) {
         const ready = queues.filter((q) => q.maySend(this.#perPartition));
         if (ready.length === 0) break;
-        this.#send(session, ready);
+        this.#send(session, ready, now);
       }
     }
     if (needMetadata) this.#metadata.requestUpdate();
@@ -326,9 +376,11 @@ export class Sender {
     }
   }
 
-  #send(session: BrokerSession, queues: PartitionQueue[]): void {
+  #send(session: BrokerSession, queues: PartitionQueue[], now: number): void {
     const chosen = chooseBatches(queues.map((q) => q.batches[0]!), this.#options.maxRequestBytes);
     const sent: Sent[] = [];
+    const observer = this.#observer;
+    let records = 0;
     for (const i of chosen) {
       const queue = queues[i]!;
       const batch = queue.send();
@@ -336,7 +388,13 @@ export class Sender {
       this.#idempotence?.stamp(queue, batch);
       this.#inFlight++;
       sent.push({ batch, queue });
+      records += batch.count;
+      if (batch.firstSentMs < 0) {
+        batch.firstSentMs = now;
+        observer.batchSent(batch, now);
+      }
     }
+    observer.produceSent(records, now);
     const topicId = (topic: string) => this.#metadata.topic(topic)?.topicId;
     const { request, version } = buildProduceRequest(sent.map((s) => s.batch), {
       acks: this.#options.acks,
@@ -346,9 +404,19 @@ export class Sender {
       topicId,
     });
     const expectResponse = this.#options.acks !== 0;
+    const clock = this.#options.clock;
     session.connection.request(produceApi, version, request, { expectResponse }).then(
-      (response) => this.#onResponse(sent, expectResponse ? (response as ProduceResponse) : null),
-      (error) => this.#onRequestError(sent, error),
+      (response) => {
+        const done = clock.now();
+        const answer = expectResponse ? (response as ProduceResponse) : null;
+        observer.produceDone(session, done - now, answer?.throttleTimeMs ?? -1, done);
+        this.#onResponse(sent, answer);
+      },
+      (error) => {
+        const done = clock.now();
+        observer.produceDone(session, done - now, -1, done);
+        this.#onRequestError(sent, error);
+      },
     );
   }
 
@@ -434,10 +502,9 @@ export class Sender {
     if (retriable && !this.#closed && this.#delivery.hasTime(batch, now)) {
       if (queue.land(batch)) this.#inFlight--;
       const o = this.#options;
-      queue.retryLater(
-        batch,
-        now + backoffMs(batch.attempts, o.retryBackoffMs, o.retryBackoffMaxMs, o.random),
-      );
+      const backoff = backoffMs(batch.attempts, o.retryBackoffMs, o.retryBackoffMaxMs, o.random);
+      this.#observer.retry(batch, error, backoff, now);
+      queue.retryLater(batch, now + backoff);
       return;
     }
     this.#done(queue, batch, retriable ? this.#delivery.error(batch, now, null) : error, -1n, -1);
@@ -450,12 +517,19 @@ export class Sender {
    */
   #split(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
     if (queue.land(batch)) this.#inFlight--;
+    this.#observer.split(batch);
     queue.splitting++;
     splitBatch(batch).then(
       ([first, second]) => {
         queue.splitting--;
-        this.#idempotence?.inheritSequences(batch, first, second);
         this.#pending++; // one batch became two
+        const closed = this.#closeError;
+        if (closed !== null) {
+          this.#settle(first, closed);
+          this.#settle(second, closed);
+          return;
+        }
+        this.#idempotence?.inheritSequences(batch, first, second);
         queue.toRetry.unshift(first, second);
         queue.releaseRetries();
         this.wake();
@@ -474,7 +548,7 @@ export class Sender {
    */
   #requireBump(error: Error): void {
     const transaction = this.#options.transactional;
-    if (transaction === undefined) this.#idempotence?.requireBump();
+    if (transaction === undefined) this.#idempotence?.requireBump(error);
     else transaction.requireEpochBump(error);
   }
 

@@ -9,7 +9,7 @@
 import type { TopicInfo } from "../cluster/metadata_snapshot.ts";
 import type { BrokerSession } from "../net/broker_pool.ts";
 import type { Clock } from "../timers.ts";
-import type { InitProducerIdentity } from "./idempotence.ts";
+import type { InitProducerIdentity, ProducerIdentity } from "./idempotence.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 
 /** Options of the sender. */
@@ -36,6 +36,35 @@ export interface SenderOptions {
   clock: Clock;
   /** Numbers in [0, 1) for the backoff's jitter. */
   random: () => number;
+  /** Told what the sender does, for metrics and events; nothing when absent. */
+  observer?: SenderObserver;
+}
+
+/**
+ * What the sender tells its observer (the producer's metrics and events), per batch
+ * and per request, never per record.
+ */
+export interface SenderObserver {
+  /** A batch is sent for the first time (`batch.firstSentMs` is `now`). */
+  batchSent(batch: ProducerBatch, now: number): void;
+  /** A Produce request carrying `records` records is sent. */
+  produceSent(records: number, now: number): void;
+  /**
+   * A Produce request was answered (with `throttleTimeMs` as its response says) or
+   * failed (`throttleTimeMs` -1), `latencyMs` after it was sent.
+   */
+  produceDone(
+    session: BrokerSession,
+    latencyMs: number,
+    throttleTimeMs: number,
+    now: number,
+  ): void;
+  /** A batch whose attempt failed with `error` goes back, to be sent again in `backoffMs`. */
+  retry(batch: ProducerBatch, error: Error, backoffMs: number, now: number): void;
+  /** A batch was split in two. */
+  split(batch: ProducerBatch): void;
+  /** The epoch was bumped, after `reason` broke the sequences (null when not known). */
+  epochBumped(previous: ProducerIdentity, current: ProducerIdentity, reason: Error | null): void;
 }
 
 /** What the sender asks of a transactional producer's transaction. */

@@ -39,9 +39,10 @@ async function encodeHalf(
       r.headers.length === 0 ? null : r.headers,
     );
   }
+  const uncompressedBytes = builder.size;
   // As the refused batch (codec, transactional bit), but never a control batch.
   const bytes = await finishBatch(builder, decoded.attributes & ~0x20, baseTimestamp, maxTimestamp);
-  return newProducerBatch(
+  const half = newProducerBatch(
     batch.topic,
     batch.partition,
     bytes,
@@ -49,7 +50,11 @@ async function encodeHalf(
     batch.completions.slice(from, to),
     reserved,
     batch.createdMs,
+    uncompressedBytes,
   );
+  // Its records were counted as sent with the refused batch.
+  half.firstSentMs = batch.firstSentMs;
+  return half;
 }
 
 /**

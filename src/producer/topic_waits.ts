@@ -25,12 +25,16 @@ interface Waiting<R> {
   readonly reject: (error: unknown) => void;
 }
 
+/** Told how many records of a topic failed while waiting, and why. */
+export type WaitsFailed = (topic: string, records: number, error: unknown) => void;
+
 /** The records waiting for their topics' metadata. */
 export class TopicWaits<R> {
   readonly #metadata: ClusterMetadata;
   readonly #clock: Clock;
   readonly #maxBlockMs: number;
   readonly #append: AppendKnown<R>;
+  readonly #failed: WaitsFailed;
   readonly #queues = new Map<string, Waiting<R>[]>();
 
   /**
@@ -38,17 +42,40 @@ export class TopicWaits<R> {
    * @param clock Time and timers.
    * @param maxBlockMs How long each record may wait.
    * @param append Appends a record whose topic is known.
+   * @param failed Told of records that failed waiting (not of those `append` failed).
    */
   constructor(
     metadata: ClusterMetadata,
     clock: Clock,
     maxBlockMs: number,
     append: AppendKnown<R>,
+    failed: WaitsFailed = () => {},
   ) {
     this.#metadata = metadata;
     this.#clock = clock;
     this.#maxBlockMs = maxBlockMs;
     this.#append = append;
+    this.#failed = failed;
+  }
+
+  /** Records waiting, all topics. */
+  get size(): number {
+    let size = 0;
+    for (const queue of this.#queues.values()) size += queue.length;
+    return size;
+  }
+
+  /**
+   * Fails every waiting record with `error` (a close whose deadline passed).
+   *
+   * @param error Why.
+   */
+  failAll(error: unknown): void {
+    for (const [topic, queue] of this.#queues) {
+      const waiting = queue.splice(0);
+      for (const w of waiting) w.reject(error);
+      if (waiting.length > 0) this.#failed(topic, waiting.length, error);
+    }
   }
 
   /**
@@ -95,14 +122,21 @@ export class TopicWaits<R> {
           info = await this.#metadata.whenTopic(topic, left);
         } catch (error) {
           // Refused for good (an invalid or unauthorized topic, bad credentials).
-          for (const waiting of queue.splice(0)) waiting.reject(error);
+          const refused = queue.splice(0);
+          for (const waiting of refused) waiting.reject(error);
+          if (refused.length > 0) this.#failed(topic, refused.length, error);
           break;
         }
-        if (info !== undefined) continue;
+        // Failed meanwhile by failAll().
+        if (info !== undefined || queue.length === 0) continue;
         const now = this.#clock.now();
         if (queue[0]!.deadlineMs <= now) {
           const error = this.#metadata.missingTopicError(topic, this.#maxBlockMs);
-          while (queue.length > 0 && queue[0]!.deadlineMs <= now) queue.shift()!.reject(error);
+          let expired = 0;
+          for (; queue.length > 0 && queue[0]!.deadlineMs <= now; expired++) {
+            queue.shift()!.reject(error);
+          }
+          this.#failed(topic, expired, error);
         }
       }
     } finally {

@@ -18,7 +18,7 @@ export interface SentRequest {
   readonly request: ProduceRequest;
   /** The batches it carried, with the sequence and epoch they were sent with. */
   readonly batches: { topic: string; partition: number; sequence: number; epoch: number }[];
-  answer(codes: Record<string, number>, baseOffset?: bigint): void;
+  answer(codes: Record<string, number>, baseOffset?: bigint, throttleTimeMs?: number): void;
   fail(error: Error): void;
 }
 
@@ -36,7 +36,8 @@ function topicInfo(partitions: number): TopicInfo {
 
 /** A sender over fakes, and what it did. */
 function buildHarness(options: Partial<SenderOptions> & { partitions?: number } = {}) {
-  const clock = new ManualClock();
+  // A test that shares the clock with other parts passes its own.
+  const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
   const requests: SentRequest[] = [];
   const delivered: { batch: ProducerBatch; offset: bigint }[] = [];
   const failed: { batch: ProducerBatch; error: Error }[] = [];
@@ -67,10 +68,10 @@ function buildHarness(options: Partial<SenderOptions> & { partitions?: number } 
           version,
           request,
           batches,
-          answer(codes, baseOffset = 0n) {
+          answer(codes, baseOffset = 0n, throttleTimeMs = 0) {
             inFlight--;
             resolve({
-              throttleTimeMs: 0,
+              throttleTimeMs,
               nodeEndpoints: [],
               responses: request.topicData.map((t) => ({
                 name: t.name,
@@ -160,6 +161,8 @@ function buildHarness(options: Partial<SenderOptions> & { partitions?: number } 
         completions: new CompletionRuns(),
         reserved: 100,
         createdMs: clock.now(),
+        uncompressedBytes: 0,
+        firstSentMs: -1,
         attempts: 0,
         baseSequence: -1,
         producerEpoch: -1,

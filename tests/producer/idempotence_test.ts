@@ -24,6 +24,8 @@ function batch(count: number): ProducerBatch {
     completions: new CompletionRuns(),
     reserved: 0,
     createdMs: 0,
+    uncompressedBytes: 0,
+    firstSentMs: -1,
     attempts: 0,
     baseSequence: -1,
     producerEpoch: -1,

@@ -62,6 +62,7 @@ export function optionType(spec: OptionSpec): string {
     case "tls":
       return "boolean or object";
     case "sasl":
+    case "logger":
       return "object";
   }
 }

@@ -98,6 +98,7 @@ test("resolveProducerOptions() applies the defaults the table gives", () => {
     connect: undefined,
     tls: undefined,
     sasl: undefined,
+    logger: undefined,
   });
   const values = resolved as unknown as Record<string, unknown>;
   for (const [name, spec] of specs) {

@@ -12,6 +12,8 @@ function batch(sequence: number, attempts = 0, createdMs = 0): ProducerBatch {
     completions: new CompletionRuns(),
     reserved: 0,
     createdMs,
+    uncompressedBytes: 0,
+    firstSentMs: -1,
     attempts,
     baseSequence: sequence,
     producerEpoch: 0,

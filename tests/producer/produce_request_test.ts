@@ -16,6 +16,8 @@ function batch(topic: string, partition: number, size: number): ProducerBatch {
     completions: new CompletionRuns(),
     reserved: size,
     createdMs: 0,
+    uncompressedBytes: 0,
+    firstSentMs: -1,
     attempts: 0,
     baseSequence: -1,
     producerEpoch: -1,
