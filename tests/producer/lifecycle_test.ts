@@ -7,9 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer, type Socket } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { silentBroker } from "./_silent_broker.ts";
 
 const script = fileURLToPath(new URL("./fixtures/lifecycle_script.ts", import.meta.url));
 const isDeno = "Deno" in globalThis;
@@ -43,29 +43,21 @@ function run(
   });
 }
 
-/** A broker that accepts connections and never answers, in this process. */
-async function silentBroker(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-for (const scenario of ["send-close", "sink-abort", "bootstrap-fail", "silent-close"]) {
+const scenarios = [
+  "send-close",
+  "sink-abort",
+  "bootstrap-fail",
+  "silent-close",
+  "close-deadline",
+  "close-deadline-in-flight",
+];
+for (const scenario of scenarios) {
   test(
     `after ${scenario}, the process ends by itself with nothing unhandled`,
     { timeout: 30_000 },
     async () => {
-      const broker = scenario === "silent-close" ? await silentBroker() : undefined;
+      const silent = scenario === "silent-close" || scenario === "close-deadline";
+      const broker = silent ? await silentBroker() : undefined;
       const { code, stdout, stderr, ms } = await run(
         scenario,
         broker === undefined ? [] : [String(broker.port)],

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server } from "node:net";
 import {
   createProducer,
   KafkaConnectionError,
@@ -15,6 +15,7 @@ import {
   TopicNotFoundError,
 } from "../../mod.ts";
 import { ErrorCode, startMockCluster } from "../mock/mock_cluster.ts";
+import { silentBroker } from "./_silent_broker.ts";
 
 /** A port that refuses connections: bound then closed. */
 async function closedPort(): Promise<number> {
@@ -23,25 +24,6 @@ async function closedPort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-/** A server that accepts connections and never answers. */
-async function silentBroker(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 async function sendFails(options: ProducerOptions): Promise<{
