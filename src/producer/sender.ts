@@ -357,9 +357,12 @@ export class Sender {
         // Bad credentials: the batches waiting for this broker fail now, naming why,
         // rather than when deliveryTimeoutMs runs out.
         if (isAuthenticationError(error)) this.#failWaitingFor(nodeId, error);
-        // The leader may be gone: look again, and retry (the pool applies its backoff).
+        // The leader may be gone: look again, and retry once the refresh is done (its
+        // listener wakes the sender; the pool applies its backoff). Not at once: while a
+        // refresh is under way the pool may not know the leader's address yet, and an
+        // at-once retry would fail at once again, in a microtask loop that starves the
+        // refresh itself.
         this.#metadata.requestUpdate();
-        this.wake();
       },
     );
   }

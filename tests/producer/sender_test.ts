@@ -6,6 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KafkaTimeoutError } from "../../src/errors.ts";
+import { CompletionRuns } from "../../src/producer/producer_batch.ts";
+import { Sender } from "../../src/producer/sender.ts";
+import { ManualClock, settle } from "./_manual_clock.ts";
 import { senderHarness } from "./_sender_harness.ts";
 
 const NOT_ENOUGH_REPLICAS = 19;
@@ -135,4 +138,73 @@ test("Sender retries until the delivery timeout, then names the last error", asy
   assert.equal(h.failed.length, 1);
   assert.match(h.failed[0]!.error.message, /last error: .*NOT_ENOUGH_REPLICAS/);
   assert.ok(h.requests.length >= 4, `${h.requests.length} attempts`);
+});
+
+test("Sender waits for the metadata refresh after a connect that fails at once, not in a microtask loop", async () => {
+  // The leader's address is not known to the pool yet (its refresh is under way): each
+  // session() fails at once. Retrying at once would starve the refresh of its I/O.
+  const clock = new ManualClock();
+  const updates: (() => void)[] = [];
+  let refreshes = 0;
+  let sessions = 0;
+  const leaders = new Int32Array([2]);
+  const sender = new Sender(
+    {
+      topic: () => ({
+        name: "t",
+        topicId: new Uint8Array(16),
+        errorCode: 0,
+        partitionCount: 1,
+        leaders,
+        leaderEpochs: new Int32Array([0]),
+      }),
+      requestUpdate: () => refreshes++,
+      onUpdate: (listener) => updates.push(listener),
+    },
+    {
+      ready: () => undefined,
+      session: () => {
+        // A loop is cut after 50 turns (left pending), so the test fails instead of hanging.
+        if (++sessions > 50) return new Promise(() => {});
+        return Promise.reject(new Error("Cannot connect to broker 2: its address is not known"));
+      },
+      onChange: () => {},
+    },
+    {
+      acks: 1,
+      requestTimeoutMs: 30_000,
+      deliveryTimeoutMs: 120_000,
+      retryBackoffMs: 100,
+      retryBackoffMaxMs: 1000,
+      maxRequestBytes: 1 << 20,
+      maxInFlight: 5,
+      initProducerIdentity: undefined,
+      transactional: undefined,
+      clock,
+      random: () => 0.5,
+    },
+    { delivered: () => {}, failed: () => {}, fatal: () => {} },
+  );
+  sender.enqueue({
+    topic: "t",
+    partition: 0,
+    bytes: new Uint8Array(64),
+    count: 1,
+    completions: new CompletionRuns(),
+    reserved: 64,
+    createdMs: clock.now(),
+    uncompressedBytes: 64,
+    firstSentMs: -1,
+    attempts: 0,
+    baseSequence: -1,
+    producerEpoch: -1,
+    lastError: null,
+  });
+  await settle();
+  assert.equal(sessions, 1, "one attempt until metadata says more");
+  assert.equal(refreshes, 1, "and a refresh asked for");
+  for (const listener of updates) listener(); // the refresh is done: try again
+  await settle();
+  assert.equal(sessions, 2);
+  sender.close(new Error("done"));
 });
