@@ -1,5 +1,5 @@
 /**
- * A zero-dependency Kafka producer for Deno and Bun, built on Web Streams.
+ * A zero-dependency Kafka producer for Deno, Bun and Node, built on Web Streams.
  *
  * ```ts ignore
  * import { kafkaSink } from "@webstream/kafka";
