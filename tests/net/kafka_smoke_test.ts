@@ -1,8 +1,9 @@
 // Smoke test of the net layer against a real broker with the real codecs: ApiVersions
 // (whose response header is v0 even at flexible versions) and Metadata (flexible
 // headers), pipelined on one connection. Runs when a broker answers at
-// KAFKA_BOOTSTRAP (default 127.0.0.1:19092, the local cluster of tests/kafka, started
-// when it does not run); skipped otherwise, failed instead with KAFKA_REQUIRED=1.
+// KAFKA_BOOTSTRAP (default the first broker of the local cluster of tests/kafka, moved
+// by KAFKA_TEST_PORT_OFFSET, started when it does not run); skipped otherwise, failed
+// instead with KAFKA_REQUIRED=1.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,9 +15,11 @@ import { apiVersionsApi, type ApiVersionsResponse } from "../../src/protocol/api
 import { metadataApi } from "../../src/protocol/metadata.ts";
 import { negotiateVersion } from "../../src/protocol/versions.ts";
 import { kafkaReady } from "../integration/kafka_setup.ts";
+import { bootstrapServers } from "../kafka/cluster.ts";
 
-const [host = "127.0.0.1", portText = "19092"] = (process.env.KAFKA_BOOTSTRAP ?? "127.0.0.1:19092")
-  .split(",")[0]!.split(":");
+const [host = "127.0.0.1", portText = "19092"] =
+  (process.env.KAFKA_BOOTSTRAP ?? bootstrapServers[0]!)
+    .split(",")[0]!.split(":");
 const port = Number(portText);
 
 async function brokerAnswers(): Promise<boolean> {
