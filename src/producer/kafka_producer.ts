@@ -223,8 +223,10 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
       random: Math.random,
       observer: this.#telemetry,
     }, {
-      delivered: (batch, baseOffset, logAppendTime) =>
-        this.#accumulator.settled(batch, null, baseOffset, logAppendTime),
+      delivered: (batch, baseOffset, logAppendTime) => {
+        this.#telemetry.delivered(batch);
+        this.#accumulator.settled(batch, null, baseOffset, logAppendTime);
+      },
       failed: (batch, error) => {
         this.#transactions?.recordFailed(error);
         this.#accumulator.settled(batch, error, -1n, -1);

@@ -42,6 +42,13 @@ export interface ProducerMetricsSnapshot {
   readonly "record-send-total": number;
   /** Records sent per second (as `record-send-total`). */
   readonly "record-send-rate": number;
+  /**
+   * Records acknowledged (stored; with acks=0, written). Not a Java metric: Java's
+   * callbacks count these; a sink's records have none, so the count is kept here.
+   */
+  readonly "record-ack-total": number;
+  /** Bytes of the batches acknowledged, as sent (compressed if compressed). Not a Java metric. */
+  readonly "byte-ack-total": number;
   /** Records sent again after a retriable error, once per retry. */
   readonly "record-retry-total": number;
   /** Records retried per second. */
@@ -133,6 +140,8 @@ export class ProducerMetrics {
   readonly #gauges: MetricGauges;
   readonly #topics = new Map<string, TopicCounters>();
   #recordSend = 0;
+  #recordAck = 0;
+  #byteAck = 0;
   #recordRetry = 0;
   #recordError = 0;
   #batchSplit = 0;
@@ -198,6 +207,16 @@ export class ProducerMetrics {
     const topic = this.#topic(batch.topic);
     topic.send += count;
     topic.bytes += size;
+  }
+
+  /**
+   * A batch was acknowledged.
+   *
+   * @param batch The batch.
+   */
+  delivered(batch: ProducerBatch): void {
+    this.#recordAck += batch.count;
+    this.#byteAck += batch.bytes.length;
   }
 
   /**
@@ -300,6 +319,8 @@ export class ProducerMetrics {
     return {
       "record-send-total": this.#recordSend,
       "record-send-rate": this.#recordSendRate.rate(now),
+      "record-ack-total": this.#recordAck,
+      "byte-ack-total": this.#byteAck,
       "record-retry-total": this.#recordRetry,
       "record-retry-rate": this.#recordRetryRate.rate(now),
       "record-error-total": this.#recordError,

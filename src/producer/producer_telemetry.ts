@@ -60,6 +60,15 @@ export class ProducerTelemetry implements SenderObserver {
     this.metrics.batchSent(batch, now);
   }
 
+  /**
+   * A batch was acknowledged.
+   *
+   * @param batch The batch.
+   */
+  delivered(batch: ProducerBatch): void {
+    this.metrics.delivered(batch);
+  }
+
   produceSent(records: number, now: number): void {
     this.metrics.produceSent(records, now);
   }

@@ -73,6 +73,8 @@ test(
       await producer.close();
 
       assert.equal(m["record-send-total"], 20_000, "each record counted once, on its first send");
+      assert.equal(m["record-ack-total"], 20_000, "and acknowledged once");
+      assert.ok(m["byte-ack-total"] > 20_000 * 100);
       assert.ok(m["record-retry-total"] > 0, "records were retried");
       assert.equal(m["record-error-total"], 0);
       assert.deepEqual(errors, []);

@@ -79,6 +79,10 @@ test("a record counts once as sent however often its batch is retried; retries c
   assert.equal(m["record-send-total"], 5, "5 records written, each counted once");
   assert.equal(m["record-retry-total"], 5 + 3, "both batches once, then the first again");
   assert.equal(m["record-error-total"], 0);
+  assert.equal(m["record-ack-total"], 0, "the harness's outcome is not the telemetry's");
+  for (const { batch } of h.delivered) t.delivered(batch);
+  assert.equal(t.metrics.snapshot()["record-ack-total"], 5);
+  assert.equal(t.metrics.snapshot()["byte-ack-total"], 64 + 65);
   assert.equal(m["records-per-request-avg"], (5 + 5 + 3) / 3, "over requests, retries included");
   assert.equal(m["request-latency-avg"], (10 + 20 + 30) / 3);
   assert.equal(m["request-latency-max"], 30);
