@@ -9,25 +9,16 @@ import assert from "node:assert/strict";
 import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { MetadataSnapshot } from "../../src/cluster/metadata_snapshot.ts";
 import type { BrokerSession } from "../../src/net/broker_pool.ts";
-import type { Logger, ProducerEventType } from "../../src/producer/producer_events.ts";
+import type { Logger } from "../../src/producer/producer_events.ts";
 import { ProducerTelemetry } from "../../src/producer/producer_telemetry.ts";
 import { ManualClock } from "./_manual_clock.ts";
+import { EVENT_TYPES } from "./_observed.ts";
 import { senderHarness } from "./_sender_harness.ts";
 
 function telemetry(clock: ManualClock, logger?: Logger) {
   const target = new EventTarget();
   const events: { type: string; detail: Record<string, unknown> }[] = [];
-  const types: ProducerEventType[] = [
-    "retry",
-    "error",
-    "connect",
-    "disconnect",
-    "metadata",
-    "leader-change",
-    "epoch-bump",
-    "throttle",
-  ];
-  for (const type of types) {
+  for (const type of EVENT_TYPES) {
     target.addEventListener(type, (e) => {
       events.push({ type, detail: (e as CustomEvent).detail });
     });
