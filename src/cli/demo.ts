@@ -173,6 +173,7 @@ export const demoCommand: Command = {
         await demoRecords(shape).pipeTo(sink.writable);
       } finally {
         producing?.stop();
+        await sink.close().catch(() => {});
       }
       const produceMs = performance.now() - started;
 

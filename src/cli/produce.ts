@@ -254,6 +254,7 @@ export const produceCommand: Command = {
     } finally {
       process.off("SIGINT", onInterrupt);
       line?.stop();
+      await sink.close().catch(() => {});
     }
     const ms = performance.now() - started;
     const bytes = sink.snapshot()["byte-ack-total"];

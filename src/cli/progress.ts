@@ -3,20 +3,16 @@
  * flight and retries, redrawn a few times a second on standard error and cleared at
  * the end.
  *
- * Its figures come through {@linkcode meteredSink}, the one place that knows where
- * they are read: today from counters on the producer's sockets (`wire_counters.ts`),
- * behind {@linkcode ProgressSnapshot}, which is shaped (and named) as the producer's
- * metrics snapshot. When `producer.metrics()` is public, `meteredSink` creates the
- * producer itself and reads its snapshot; nothing else changes.
+ * Its figures are the producer's own metrics (`producer.metrics()`, Java's names),
+ * read through {@linkcode meteredSink}: the same numbers a dashboard would show.
  *
  * @module
  */
 
-import { defaultConnect, kafkaSink, type ProducerOptions, type ProducerRecord } from "../../mod.ts";
+import { createProducer, type ProducerOptions, type ProducerRecord } from "../../mod.ts";
 import { count, megabytes, perSecond } from "./format.ts";
-import { WireCounters } from "./wire_counters.ts";
 
-/** The figures the progress line shows, under the producer's metric names. */
+/** The figures the progress line shows: a part of the producer's metrics snapshot. */
 export interface ProgressSnapshot {
   /** Records sent, each once, when its batch was first sent (Java's `record-send-total`). */
   readonly "record-send-total": number;
@@ -40,6 +36,12 @@ export interface MeteredSink {
    * @returns The snapshot.
    */
   snapshot(): ProgressSnapshot;
+  /**
+   * Closes the producer once the pipe has ended (the sink flushes, it does not close).
+   *
+   * @returns Resolves when closed.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -51,18 +53,19 @@ export interface MeteredSink {
  *
  * const sink = meteredSink({ bootstrap: "127.0.0.1:9092", topic: "events" });
  * console.log(sink.snapshot()["record-ack-total"]); // 0 (nothing written yet)
+ * await sink.close();
  * ```
  *
  * @param options The producer's options.
  * @returns The sink and its figures.
  */
 export function meteredSink(options: ProducerOptions): MeteredSink {
-  const counters = new WireCounters();
-  const writable = kafkaSink({
-    ...options,
-    connect: counters.wrap(options.connect ?? defaultConnect),
-  });
-  return { writable, snapshot: () => counters.snapshot() };
+  const producer = createProducer(options);
+  return {
+    writable: producer.writable,
+    snapshot: () => producer.metrics(),
+    close: () => producer.close(),
+  };
 }
 
 /**
