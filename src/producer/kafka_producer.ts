@@ -149,6 +149,9 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     this.#accumulator = new RecordAccumulator({
       batchBytes: o.batchBytes,
       lingerMs: o.lingerMs,
+      idle: o.naturalBatching
+        ? (topic, partition) => this.#sender.isIdle(topic, partition)
+        : undefined,
       compression: o.compression,
       bufferBytes: o.bufferBytes,
       maxBlockMs: o.maxBlockMs,

@@ -109,7 +109,8 @@ export const OPTION_SPECS: Readonly<Record<ProducerOptionName, OptionSpec>> = Ob
     kind: "duration",
     default: 5,
     min: 0,
-    doc: "a batch closes this long after its first record (`Infinity`: when full or on `flush()`)",
+    doc:
+      "a batch closes this long after its first record (`Infinity`: when full or on `flush()`); unset: at once when its partition has nothing in flight, else after up to 5 ms",
   },
   batchBytes: {
     java: ["batch.size"],

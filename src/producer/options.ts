@@ -61,7 +61,10 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
   acks?: 0 | 1 | -1 | "all";
   /**
    * How long a batch waits for more records after its first. Java: `linger.ms`.
-   * `Infinity`: batches close only when full or on `flush()`.
+   * `Infinity`: batches close only when full or on `flush()`. When not set, batching
+   * is natural: a batch whose partition has nothing in flight or queued goes at once
+   * (a lone `send()` waits for no timer), and one opened while earlier batches of its
+   * partition are on their way waits for more records, up to 5 ms.
    *
    * @default {5}
    */
@@ -239,6 +242,8 @@ export interface ResolvedProducerOptions<K, V> {
   clientId: string;
   acks: -1 | 0 | 1;
   lingerMs: number;
+  /** Whether `lingerMs` was left unset: batches go at once when their partition is idle. */
+  naturalBatching: boolean;
   batchBytes: number;
   bufferBytes: number;
   maxBlockMs: number;
@@ -329,6 +334,7 @@ export function resolveProducerOptions<K, V>(
     ...v,
     acks,
     idempotent,
+    naturalBatching: options.lingerMs === undefined,
     retryBackoffMaxMs: Math.max(v.retryBackoffMaxMs, v.retryBackoffMs),
   };
   // Azure Event Hubs refuses some codecs and large requests: fitted or refused here.

@@ -33,6 +33,12 @@ export interface PartitionBatcherOptions {
   batchBytes: number;
   /** A batch closes this long after its first record. */
   lingerMs: number;
+  /**
+   * Natural batching (lingerMs not set): whether the partition is idle, so a new batch
+   * goes at the end of the current turn rather than after `lingerMs`. Undefined: always
+   * linger.
+   */
+  idle?: () => boolean;
   /** Batch compression. */
   compression: CompressionType;
   /** Time and the linger timer (injectable for tests). */
@@ -219,9 +225,18 @@ export class PartitionBatcher {
       timestamp,
       this.#options.clock.now(),
     );
-    this.#cancelLinger = this.#options.clock.schedule(() => {
-      if (this.#open === batch) this.#closeOpen();
-    }, this.#options.lingerMs);
+    const idle = this.#options.idle;
+    if (idle !== undefined && this.#closing.length === 0 && idle()) {
+      // Nothing of the partition is on its way: the batch goes once the records written in
+      // this same turn (a send(records) call, a burst of writes) are in it.
+      queueMicrotask(() => {
+        if (this.#open === batch) this.#closeOpen();
+      });
+    } else {
+      this.#cancelLinger = this.#options.clock.schedule(() => {
+        if (this.#open === batch) this.#closeOpen();
+      }, this.#options.lingerMs);
+    }
     return batch;
   }
 

@@ -24,6 +24,11 @@ export interface RecordAccumulatorOptions {
   batchBytes: number;
   /** A batch closes this long after its first record. */
   lingerMs: number;
+  /**
+   * Natural batching: whether a partition is idle (nothing in flight or queued), so its
+   * new batch goes at once. Undefined when `lingerMs` was set: batches always linger.
+   */
+  idle: ((topic: string, partition: number) => boolean) | undefined;
   /** Batch compression. */
   compression: CompressionType;
   /** The budget of bytes buffered and in flight. */
@@ -290,6 +295,7 @@ export class RecordAccumulator {
         pool: this.#buffers,
         transactional: o.transactional,
         charge: (bytes) => this.#budget.charge(bytes),
+        ...(o.idle === undefined ? {} : { idle: () => o.idle!(topic, partition) }),
       });
       this.#pump(batcher);
     }

@@ -147,6 +147,29 @@ export class Sender {
     this.wake();
   }
 
+  /**
+   * Whether a partition is idle: none of its batches is queued, waiting to go again or
+   * in flight, and its leader's connection has no request in flight. A new batch of an
+   * idle partition goes at once (natural batching); otherwise it gathers records while
+   * the earlier ones are on their way.
+   *
+   * @param topic The topic.
+   * @param partition The partition.
+   * @returns Whether it is idle.
+   */
+  isIdle(topic: string, partition: number): boolean {
+    const queue = this.#queues.get(`${partition}:${topic}`);
+    if (
+      queue !== undefined &&
+      (queue.batches.length > 0 || queue.inFlight.length > 0 || queue.toRetry.length > 0)
+    ) {
+      return false;
+    }
+    const leader = this.#metadata.topic(topic)?.leaders[partition] ?? -1;
+    const session = leader < 0 ? undefined : this.#brokers.ready(leader);
+    return session === undefined || session.connection.inFlight === 0;
+  }
+
   /** The budget bytes of the batches queued that were never sent yet. */
   get unsentBytes(): number {
     return this.#unsent.bytes;

@@ -77,6 +77,7 @@ test("resolveProducerOptions() applies the defaults the table gives", () => {
     clientId: "webstream-kafka",
     acks: -1,
     lingerMs: 5,
+    naturalBatching: true,
     batchBytes: 262144,
     bufferBytes: 33554432,
     maxBlockMs: 60000,

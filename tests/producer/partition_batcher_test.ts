@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { PartitionBatcher } from "../../src/producer/partition_batcher.ts";
 import { BufferPool } from "../../src/producer/buffer_pool.ts";
 import { systemClock } from "../../src/timers.ts";
+import { ManualClock, settle } from "./_manual_clock.ts";
 import type { ProducerBatch, RecordCompletion } from "../../src/producer/producer_batch.ts";
 import { decodeRecordBatch } from "../../src/record/record_batch.ts";
 import type { CompressionType } from "../../src/producer/options.ts";
@@ -117,4 +118,56 @@ test("abort() rejects the records of the open batch and of batches not finished 
   assert.ok(completion.failed.every((e) => e === reason));
   await assert.rejects(readAll(batcher), (e) => e === reason);
   assert.equal(completion.ok.length, 0, "no record both failed and delivered");
+});
+
+function idleBatcher(idle: () => boolean, clock: ManualClock) {
+  return new PartitionBatcher("t", 0, {
+    batchBytes: 1 << 16,
+    lingerMs: 5,
+    idle,
+    compression: "none",
+    clock,
+    pool: new BufferPool(1 << 16, 1 << 20),
+    transactional: false,
+    charge: () => {},
+  });
+}
+
+/** The next batch, or undefined when none is ready once pending callbacks ran. */
+async function readyBatch(
+  reader: ReadableStreamDefaultReader<ProducerBatch>,
+): Promise<ProducerBatch | undefined> {
+  const pending = reader.read();
+  let done = false;
+  pending.then(() => done = true);
+  await settle();
+  return done ? (await pending).value : undefined;
+}
+
+test("natural batching: an idle partition's batch goes once the same turn's records are in, with no linger", async () => {
+  const clock = new ManualClock();
+  const batcher = idleBatcher(() => true, clock);
+  const completion = counting();
+  for (let i = 0; i < 3; i++) batcher.append(null, `v${i}`, null, 1, completion, 10);
+  const reader = batcher.readable.getReader();
+  const batch = await readyBatch(reader);
+  assert.equal(batch?.count, 3, "the three records of the turn, in one batch, at once");
+  assert.equal(clock.pending, 0, "no linger timer was set");
+});
+
+test("natural batching: a busy partition's batch lingers for lingerMs", async () => {
+  const clock = new ManualClock();
+  const batcher = idleBatcher(() => false, clock);
+  const completion = counting();
+  batcher.append(null, "v", null, 1, completion, 10);
+  const reader = batcher.readable.getReader();
+  const waiting = reader.read();
+  await settle();
+  clock.advance(4);
+  batcher.append(null, "w", null, 1, completion, 10);
+  await settle();
+  assert.equal(clock.pending, 1);
+  clock.advance(1);
+  const batch = (await waiting).value;
+  assert.equal(batch?.count, 2, "records that came while it lingered joined it");
 });

@@ -208,3 +208,19 @@ test("Sender waits for the metadata refresh after a connect that fails at once, 
   assert.equal(sessions, 2);
   sender.close(new Error("done"));
 });
+
+test("Sender.isIdle() is false while a partition's batch is queued or in flight, true once answered", async () => {
+  const h = senderHarness();
+  assert.equal(h.sender.isIdle("t", 0), true, "nothing sent yet");
+  h.batch(0, 1);
+  assert.equal(h.sender.isIdle("t", 0), false, "queued");
+  await h.settle();
+  assert.equal(h.requests.length, 1);
+  assert.equal(h.sender.isIdle("t", 0), false, "in flight");
+  assert.equal(h.sender.isIdle("t", 1), false, "its leader's connection is busy");
+  h.requests[0]!.answer({});
+  await h.settle();
+  assert.equal(h.delivered.length, 1);
+  assert.equal(h.sender.isIdle("t", 0), true, "answered");
+  assert.equal(h.sender.isIdle("t", 1), true);
+});
