@@ -12,6 +12,14 @@
  */
 
 import { ApiKey, type ServerApi } from "./api.ts";
+import {
+  endStruct,
+  readString,
+  readTopics,
+  skipStructEnd,
+  writeString,
+  writeTopics,
+} from "./flexible.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -95,23 +103,10 @@ function encodeAddPartitionsToTxn(
 ): void {
   assertVersion(addPartitionsToTxnApi, version, "encode");
   const flexible = version >= FLEXIBLE;
-  if (flexible) {
-    w.compactString(request.transactionalId);
-    w.int64(request.producerId).int16(request.producerEpoch);
-    w.compactArray(request.topics, (w, topic) => {
-      w.compactString(topic.name);
-      w.compactArray(topic.partitions, (w, partition) => w.int32(partition));
-      w.tags();
-    });
-    w.tags();
-  } else {
-    w.string(request.transactionalId);
-    w.int64(request.producerId).int16(request.producerEpoch);
-    w.array(request.topics, (w, topic) => {
-      w.string(topic.name);
-      w.array(topic.partitions, (w, partition) => w.int32(partition));
-    });
-  }
+  writeString(w, flexible, request.transactionalId);
+  w.int64(request.producerId).int16(request.producerEpoch);
+  writeTopics(w, flexible, request.topics, (t) => [t.name, t.partitions], (w, p) => w.int32(p));
+  endStruct(w, flexible);
 }
 
 function decodeAddPartitionsToTxn(r: Reader, version: number): AddPartitionsToTxnResponse {
@@ -119,50 +114,32 @@ function decodeAddPartitionsToTxn(r: Reader, version: number): AddPartitionsToTx
   const flexible = version >= FLEXIBLE;
   const readPartition = (r: Reader): AddPartitionsToTxnPartitionResult => {
     const result = { partitionIndex: r.int32(), partitionErrorCode: r.int16() };
-    if (flexible) r.skipTags();
-    return result;
-  };
-  const readTopic = (r: Reader): AddPartitionsToTxnTopicResult => {
-    const result = flexible
-      ? {
-        name: r.requiredCompactString("topic name"),
-        resultsByPartition: r.requiredCompactArray(readPartition),
-      }
-      : {
-        name: r.requiredString("topic name"),
-        resultsByPartition: r.requiredArray(readPartition),
-      };
-    if (flexible) r.skipTags();
+    skipStructEnd(r, flexible);
     return result;
   };
   const response = {
     throttleTimeMs: r.int32(),
-    resultsByTopic: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    resultsByTopic: readTopics(
+      r,
+      flexible,
+      readPartition,
+      (name, resultsByPartition) => ({ name, resultsByPartition }),
+    ),
   };
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return response;
 }
 
 function decodeAddPartitionsToTxnRequest(r: Reader, version: number): AddPartitionsToTxnRequest {
   assertVersion(addPartitionsToTxnApi, version, "decode");
   const flexible = version >= FLEXIBLE;
-  const int32 = (r: Reader): number => r.int32();
-  const readTopic = (r: Reader): AddPartitionsToTxnTopic => {
-    const topic = flexible
-      ? { name: r.requiredCompactString("topic name"), partitions: r.requiredCompactArray(int32) }
-      : { name: r.requiredString("topic name"), partitions: r.requiredArray(int32) };
-    if (flexible) r.skipTags();
-    return topic;
-  };
   const request = {
-    transactionalId: flexible
-      ? r.requiredCompactString("transactional id")
-      : r.requiredString("transactional id"),
+    transactionalId: readString(r, flexible, "transactional id"),
     producerId: r.int64(),
     producerEpoch: r.int16(),
-    topics: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    topics: readTopics(r, flexible, (r) => r.int32(), (name, partitions) => ({ name, partitions })),
   };
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return request;
 }
 
@@ -174,18 +151,12 @@ function encodeAddPartitionsToTxnResponse(
   assertVersion(addPartitionsToTxnApi, version, "encode");
   const flexible = version >= FLEXIBLE;
   w.int32(response.throttleTimeMs);
-  const writePartition = (w: Writer, p: AddPartitionsToTxnPartitionResult): void => {
+  const fields = (t: AddPartitionsToTxnTopicResult) => [t.name, t.resultsByPartition] as const;
+  writeTopics(w, flexible, response.resultsByTopic, fields, (w, p) => {
     w.int32(p.partitionIndex).int16(p.partitionErrorCode);
-    if (flexible) w.tags();
-  };
-  const writeTopic = (w: Writer, topic: AddPartitionsToTxnTopicResult): void => {
-    if (flexible) {
-      w.compactString(topic.name).compactArray(topic.resultsByPartition, writePartition);
-    } else w.string(topic.name).array(topic.resultsByPartition, writePartition);
-    if (flexible) w.tags();
-  };
-  if (flexible) w.compactArray(response.resultsByTopic, writeTopic).tags();
-  else w.array(response.resultsByTopic, writeTopic);
+    endStruct(w, flexible);
+  });
+  endStruct(w, flexible);
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 
 import { ApiKey, type ServerApi } from "./api.ts";
+import { endStruct, readString, writeString } from "./flexible.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -59,10 +60,9 @@ const FLEXIBLE = 3;
 function encodeEndTxn(w: Writer, version: number, request: EndTxnRequest): void {
   assertVersion(endTxnApi, version, "encode");
   const flexible = version >= FLEXIBLE;
-  if (flexible) w.compactString(request.transactionalId);
-  else w.string(request.transactionalId);
+  writeString(w, flexible, request.transactionalId);
   w.int64(request.producerId).int16(request.producerEpoch).boolean(request.committed);
-  if (flexible) w.tags();
+  endStruct(w, flexible);
 }
 
 function decodeEndTxn(r: Reader, version: number): EndTxnResponse {
@@ -81,9 +81,7 @@ function decodeEndTxnRequest(r: Reader, version: number): EndTxnRequest {
   assertVersion(endTxnApi, version, "decode");
   const flexible = version >= FLEXIBLE;
   const request = {
-    transactionalId: flexible
-      ? r.requiredCompactString("transactional id")
-      : r.requiredString("transactional id"),
+    transactionalId: readString(r, flexible, "transactional id"),
     producerId: r.int64(),
     producerEpoch: r.int16(),
     committed: r.boolean(),

@@ -6,6 +6,7 @@
  */
 
 import { ApiKey, type ServerApi } from "./api.ts";
+import { endStruct, readNullableString, writeString } from "./flexible.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -66,11 +67,10 @@ const FLEXIBLE = 2;
 function encodeInitProducerId(w: Writer, version: number, request: InitProducerIdRequest): void {
   assertVersion(initProducerIdApi, version, "encode");
   const flexible = version >= FLEXIBLE;
-  if (flexible) w.compactString(request.transactionalId);
-  else w.string(request.transactionalId);
+  writeString(w, flexible, request.transactionalId);
   w.int32(request.transactionTimeoutMs);
   if (version >= 3) w.int64(request.producerId ?? -1n).int16(request.producerEpoch ?? -1);
-  if (flexible) w.tags();
+  endStruct(w, flexible);
 }
 
 function decodeInitProducerId(r: Reader, version: number): InitProducerIdResponse {
@@ -89,7 +89,7 @@ function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerId
   assertVersion(initProducerIdApi, version, "decode");
   const flexible = version >= FLEXIBLE;
   const request: InitProducerIdRequest = {
-    transactionalId: flexible ? r.compactString() : r.string(),
+    transactionalId: readNullableString(r, flexible),
     transactionTimeoutMs: r.int32(),
   };
   if (version >= 3) {

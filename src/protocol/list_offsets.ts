@@ -12,6 +12,7 @@
  */
 
 import { ApiKey, type ServerApi } from "./api.ts";
+import { endStruct, readTopics, skipStructEnd, writeTopics } from "./flexible.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -137,20 +138,14 @@ function encodeListOffsets(w: Writer, version: number, request: ListOffsetsReque
   const flexible = version >= FLEXIBLE;
   w.int32(request.replicaId ?? -1);
   if (version >= 2) w.int8(request.isolationLevel ?? 0);
-  const writePartition = (w: Writer, p: ListOffsetsRequestPartition): void => {
+  writeTopics(w, flexible, request.topics, (t) => [t.name, t.partitions], (w, p) => {
     w.int32(p.partitionIndex);
     if (version >= 4) w.int32(p.currentLeaderEpoch ?? -1);
     w.int64(p.timestamp);
-    if (flexible) w.tags();
-  };
-  const writeTopic = (w: Writer, topic: ListOffsetsRequestTopic): void => {
-    if (flexible) w.compactString(topic.name).compactArray(topic.partitions, writePartition).tags();
-    else w.string(topic.name).array(topic.partitions, writePartition);
-  };
-  if (flexible) w.compactArray(request.topics, writeTopic);
-  else w.array(request.topics, writeTopic);
+    endStruct(w, flexible);
+  });
   if (version >= 10) w.int32(request.timeoutMs ?? 30000);
-  if (flexible) w.tags();
+  endStruct(w, flexible);
 }
 
 function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsRequest {
@@ -162,27 +157,17 @@ function decodeListOffsetsRequest(r: Reader, version: number): ListOffsetsReques
       currentLeaderEpoch: version >= 4 ? r.int32() : -1,
       timestamp: r.int64(),
     };
-    if (flexible) r.skipTags();
+    skipStructEnd(r, flexible);
     return p;
-  };
-  const readTopic = (r: Reader): ListOffsetsRequestTopic => {
-    const topic = flexible
-      ? {
-        name: r.requiredCompactString("topic name"),
-        partitions: r.requiredCompactArray(readPartition),
-      }
-      : { name: r.requiredString("topic name"), partitions: r.requiredArray(readPartition) };
-    if (flexible) r.skipTags();
-    return topic;
   };
   const request: ListOffsetsRequest = {
     replicaId: r.int32(),
     isolationLevel: version >= 2 ? r.int8() : 0,
-    topics: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    topics: readTopics(r, flexible, readPartition, (name, partitions) => ({ name, partitions })),
     timeoutMs: 30000,
   };
   if (version >= 10) request.timeoutMs = r.int32();
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return request;
 }
 
@@ -194,17 +179,12 @@ function encodeListOffsetsResponse(
   assertVersion(listOffsetsApi, version, "encode");
   const flexible = version >= FLEXIBLE;
   if (version >= 2) w.int32(response.throttleTimeMs);
-  const writePartition = (w: Writer, p: ListOffsetsResponsePartition): void => {
+  writeTopics(w, flexible, response.topics, (t) => [t.name, t.partitions], (w, p) => {
     w.int32(p.partitionIndex).int16(p.errorCode).int64(p.timestamp).int64(p.offset);
     if (version >= 4) w.int32(p.leaderEpoch);
-    if (flexible) w.tags();
-  };
-  const writeTopic = (w: Writer, topic: ListOffsetsResponseTopic): void => {
-    if (flexible) w.compactString(topic.name).compactArray(topic.partitions, writePartition).tags();
-    else w.string(topic.name).array(topic.partitions, writePartition);
-  };
-  if (flexible) w.compactArray(response.topics, writeTopic).tags();
-  else w.array(response.topics, writeTopic);
+    endStruct(w, flexible);
+  });
+  endStruct(w, flexible);
 }
 
 function decodeListOffsets(r: Reader, version: number): ListOffsetsResponse {
@@ -218,24 +198,14 @@ function decodeListOffsets(r: Reader, version: number): ListOffsetsResponse {
       offset: r.int64(),
       leaderEpoch: version >= 4 ? r.int32() : -1,
     };
-    if (flexible) r.skipTags();
+    skipStructEnd(r, flexible);
     return p;
-  };
-  const readTopic = (r: Reader): ListOffsetsResponseTopic => {
-    const topic = flexible
-      ? {
-        name: r.requiredCompactString("topic name"),
-        partitions: r.requiredCompactArray(readPartition),
-      }
-      : { name: r.requiredString("topic name"), partitions: r.requiredArray(readPartition) };
-    if (flexible) r.skipTags();
-    return topic;
   };
   const response = {
     throttleTimeMs: version >= 2 ? r.int32() : 0,
-    topics: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    topics: readTopics(r, flexible, readPartition, (name, partitions) => ({ name, partitions })),
   };
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return response;
 }
 

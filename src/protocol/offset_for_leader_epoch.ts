@@ -11,6 +11,7 @@
  */
 
 import { ApiKey, type ServerApi } from "./api.ts";
+import { endStruct, readTopics, skipStructEnd, writeTopics } from "./flexible.ts";
 import type { Reader } from "./reader.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
@@ -96,6 +97,11 @@ export interface OffsetForLeaderEpochResponse {
 
 const FLEXIBLE = 4;
 
+/** A topic with this API's field names. */
+function byTopic<P>(topic: string, partitions: P[]): { topic: string; partitions: P[] } {
+  return { topic, partitions };
+}
+
 function encodeOffsetForLeaderEpoch(
   w: Writer,
   version: number,
@@ -104,17 +110,11 @@ function encodeOffsetForLeaderEpoch(
   assertVersion(offsetForLeaderEpochApi, version, "encode");
   const flexible = version >= FLEXIBLE;
   if (version >= 3) w.int32(request.replicaId ?? -1);
-  const writePartition = (w: Writer, p: OffsetForLeaderEpochRequestPartition): void => {
+  writeTopics(w, flexible, request.topics, (t) => [t.topic, t.partitions], (w, p) => {
     w.int32(p.partition).int32(p.currentLeaderEpoch).int32(p.leaderEpoch);
-    if (flexible) w.tags();
-  };
-  const writeTopic = (w: Writer, topic: OffsetForLeaderEpochRequestTopic): void => {
-    if (flexible) {
-      w.compactString(topic.topic).compactArray(topic.partitions, writePartition).tags();
-    } else w.string(topic.topic).array(topic.partitions, writePartition);
-  };
-  if (flexible) w.compactArray(request.topics, writeTopic).tags();
-  else w.array(request.topics, writeTopic);
+    endStruct(w, flexible);
+  });
+  endStruct(w, flexible);
 }
 
 function decodeOffsetForLeaderEpochRequest(
@@ -125,25 +125,15 @@ function decodeOffsetForLeaderEpochRequest(
   const flexible = version >= FLEXIBLE;
   const readPartition = (r: Reader): OffsetForLeaderEpochRequestPartition => {
     const p = { partition: r.int32(), currentLeaderEpoch: r.int32(), leaderEpoch: r.int32() };
-    if (flexible) r.skipTags();
+    skipStructEnd(r, flexible);
     return p;
-  };
-  const readTopic = (r: Reader): OffsetForLeaderEpochRequestTopic => {
-    const topic = flexible
-      ? {
-        topic: r.requiredCompactString("topic"),
-        partitions: r.requiredCompactArray(readPartition),
-      }
-      : { topic: r.requiredString("topic"), partitions: r.requiredArray(readPartition) };
-    if (flexible) r.skipTags();
-    return topic;
   };
   const request = {
     // A v2 request has no replica id: it comes from a consumer.
     replicaId: version >= 3 ? r.int32() : -1,
-    topics: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    topics: readTopics(r, flexible, readPartition, byTopic, "topic"),
   };
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return request;
 }
 
@@ -155,17 +145,11 @@ function encodeOffsetForLeaderEpochResponse(
   assertVersion(offsetForLeaderEpochApi, version, "encode");
   const flexible = version >= FLEXIBLE;
   w.int32(response.throttleTimeMs);
-  const writePartition = (w: Writer, p: OffsetForLeaderEpochResponsePartition): void => {
+  writeTopics(w, flexible, response.topics, (t) => [t.topic, t.partitions], (w, p) => {
     w.int16(p.errorCode).int32(p.partition).int32(p.leaderEpoch).int64(p.endOffset);
-    if (flexible) w.tags();
-  };
-  const writeTopic = (w: Writer, topic: OffsetForLeaderEpochResponseTopic): void => {
-    if (flexible) {
-      w.compactString(topic.topic).compactArray(topic.partitions, writePartition).tags();
-    } else w.string(topic.topic).array(topic.partitions, writePartition);
-  };
-  if (flexible) w.compactArray(response.topics, writeTopic).tags();
-  else w.array(response.topics, writeTopic);
+    endStruct(w, flexible);
+  });
+  endStruct(w, flexible);
 }
 
 function decodeOffsetForLeaderEpoch(r: Reader, version: number): OffsetForLeaderEpochResponse {
@@ -178,24 +162,14 @@ function decodeOffsetForLeaderEpoch(r: Reader, version: number): OffsetForLeader
       leaderEpoch: r.int32(),
       endOffset: r.int64(),
     };
-    if (flexible) r.skipTags();
+    skipStructEnd(r, flexible);
     return p;
-  };
-  const readTopic = (r: Reader): OffsetForLeaderEpochResponseTopic => {
-    const topic = flexible
-      ? {
-        topic: r.requiredCompactString("topic"),
-        partitions: r.requiredCompactArray(readPartition),
-      }
-      : { topic: r.requiredString("topic"), partitions: r.requiredArray(readPartition) };
-    if (flexible) r.skipTags();
-    return topic;
   };
   const response = {
     throttleTimeMs: r.int32(),
-    topics: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    topics: readTopics(r, flexible, readPartition, byTopic, "topic"),
   };
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return response;
 }
 

@@ -15,14 +15,25 @@
 
 import { ApiKey, type ServerApi } from "./api.ts";
 import {
+  endStruct,
+  readArray,
+  readNullableString,
+  readString,
+  readTopicName,
+  skipStructEnd,
+  writeArray,
+  writeCount,
+  writeString,
+  writeTopicKey,
+} from "./flexible.ts";
+import {
   type LeaderIdAndEpoch,
   leaderIdAndEpochTag,
   type NodeEndpoint,
-  nodeEndpointsTag,
   readLeaderIdAndEpoch,
-  readNodeEndpoints,
 } from "./leader_hints.ts";
 import type { Reader } from "./reader.ts";
+import { readEndpointsTags, writeEndpointsTags } from "./response_endpoints.ts";
 import { assertVersion } from "./versions.ts";
 import type { Writer } from "./writer.ts";
 
@@ -157,100 +168,75 @@ function encodeProduce(w: Writer, version: number, request: ProduceRequest): voi
   }
   w.ensure(size);
 
-  if (flexible) w.compactString(request.transactionalId);
-  else w.string(request.transactionalId);
+  writeString(w, flexible, request.transactionalId);
   w.int16(request.acks).int32(request.timeoutMs);
-  if (flexible) w.unsignedVarint(request.topicData.length + 1);
-  else w.int32(request.topicData.length);
+  writeCount(w, flexible, request.topicData.length);
   for (const topic of request.topicData) {
-    if (byId) {
-      if (topic.topicId === undefined) {
-        throw new TypeError(
-          `Cannot encode Produce v${version} for topic ${topic.name} as it has no topic id: v13 and later name topics by id`,
-        );
-      }
-      w.uuid(topic.topicId);
-    } else if (flexible) w.compactString(topic.name);
-    else w.string(topic.name);
+    writeTopicKey(w, flexible, byId, topic, `Produce v${version}`);
     const partitions = topic.partitionData;
-    if (flexible) w.unsignedVarint(partitions.length + 1);
-    else w.int32(partitions.length);
+    writeCount(w, flexible, partitions.length);
     for (const partition of partitions) {
       w.int32(partition.index);
       if (flexible) w.compactBytes(partition.records).tags();
       else w.bytes32(partition.records);
     }
-    if (flexible) w.tags();
+    endStruct(w, flexible);
   }
-  if (flexible) w.tags();
+  endStruct(w, flexible);
 }
 
 function readBatchIndexError(r: Reader, flexible: boolean): ProduceBatchIndexError {
   const error = {
     batchIndex: r.int32(),
-    batchIndexErrorMessage: flexible ? r.compactString() : r.string(),
+    batchIndexErrorMessage: readNullableString(r, flexible),
   };
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return error;
+}
+
+function readPartitionResponse(r: Reader, version: number): ProducePartitionResponse {
+  const flexible = version >= FLEXIBLE;
+  const partition: ProducePartitionResponse = {
+    index: r.int32(),
+    errorCode: r.int16(),
+    baseOffset: r.int64(),
+    logAppendTimeMs: r.int64(), // v2+, so always present from v3
+    logStartOffset: version >= 5 ? r.int64() : -1n,
+    recordErrors: version < 8
+      ? []
+      : readArray(r, flexible, (r) => readBatchIndexError(r, flexible)),
+    errorMessage: version < 8 ? null : readNullableString(r, flexible),
+    currentLeader: null,
+  };
+  if (flexible) {
+    for (const field of r.tags()) {
+      if (field.tag !== 0 || version < 10) continue;
+      partition.currentLeader = readLeaderIdAndEpoch(field.data, "Produce response CurrentLeader");
+    }
+  }
+  return partition;
 }
 
 function decodeProduce(r: Reader, version: number): ProduceResponse {
   assertVersion(produceApi, version, "decode");
   const flexible = version >= FLEXIBLE;
-
-  const readPartition = (r: Reader): ProducePartitionResponse => {
-    const partition: ProducePartitionResponse = {
-      index: r.int32(),
-      errorCode: r.int16(),
-      baseOffset: r.int64(),
-      logAppendTimeMs: r.int64(), // v2+, so always present from v3
-      logStartOffset: version >= 5 ? r.int64() : -1n,
-      recordErrors: version < 8
-        ? []
-        : flexible
-        ? r.requiredCompactArray((r) => readBatchIndexError(r, true))
-        : r.requiredArray((r) => readBatchIndexError(r, false)),
-      errorMessage: version < 8 ? null : flexible ? r.compactString() : r.string(),
-      currentLeader: null,
-    };
-    if (flexible) {
-      for (const field of r.tags()) {
-        if (field.tag !== 0 || version < 10) continue;
-        partition.currentLeader = readLeaderIdAndEpoch(
-          field.data,
-          "Produce response CurrentLeader",
-        );
-      }
-    }
-    return partition;
-  };
+  const byId = version >= TOPIC_IDS;
   const readTopic = (r: Reader): ProduceTopicResponse => {
-    const byId = version >= TOPIC_IDS;
     const topic = {
-      name: byId
-        ? ""
-        : flexible
-        ? r.requiredCompactString("topic name")
-        : r.requiredString("topic name"),
+      name: readTopicName(r, flexible, byId),
       topicId: byId ? r.uuid() : new Uint8Array(16),
-      partitionResponses: flexible
-        ? r.requiredCompactArray(readPartition)
-        : r.requiredArray(readPartition),
+      partitionResponses: readArray(r, flexible, (r) => readPartitionResponse(r, version)),
     };
-    if (flexible) r.skipTags();
+    skipStructEnd(r, flexible);
     return topic;
   };
-
   const response: ProduceResponse = {
-    responses: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    responses: readArray(r, flexible, readTopic),
     throttleTimeMs: r.int32(),
     nodeEndpoints: [],
   };
   if (flexible) {
-    for (const field of r.tags()) {
-      if (field.tag !== 0 || version < 10) continue;
-      response.nodeEndpoints = readNodeEndpoints(field.data, "Produce response NodeEndpoints");
-    }
+    response.nodeEndpoints = readEndpointsTags(r, version >= 10, "Produce response NodeEndpoints");
   }
   return response;
 }
@@ -265,72 +251,68 @@ function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
       // A view of the frame: the broker copies what it keeps.
       records: flexible ? r.compactBytes() : r.bytes32(),
     };
-    if (flexible) r.skipTags();
+    skipStructEnd(r, flexible);
     return partition;
   };
   const readTopic = (r: Reader): ProduceTopicData => {
     const topic: ProduceTopicData = byId ? { name: "", topicId: r.uuid(), partitionData: [] } : {
-      name: flexible ? r.requiredCompactString("topic name") : r.requiredString("topic name"),
+      name: readString(r, flexible, "topic name"),
       partitionData: [],
     };
-    topic.partitionData = flexible
-      ? r.requiredCompactArray(readPartition)
-      : r.requiredArray(readPartition);
-    if (flexible) r.skipTags();
+    topic.partitionData = readArray(r, flexible, readPartition);
+    skipStructEnd(r, flexible);
     return topic;
   };
   const request: ProduceRequest = {
-    transactionalId: flexible ? r.compactString() : r.string(),
+    transactionalId: readNullableString(r, flexible),
     acks: r.int16(),
     timeoutMs: r.int32(),
-    topicData: flexible ? r.requiredCompactArray(readTopic) : r.requiredArray(readTopic),
+    topicData: readArray(r, flexible, readTopic),
   };
-  if (flexible) r.skipTags();
+  skipStructEnd(r, flexible);
   return request;
+}
+
+function writePartitionResponse(
+  w: Writer,
+  version: number,
+  partition: ProducePartitionResponse,
+): void {
+  const flexible = version >= FLEXIBLE;
+  w.int32(partition.index).int16(partition.errorCode).int64(partition.baseOffset);
+  w.int64(partition.logAppendTimeMs);
+  if (version >= 5) w.int64(partition.logStartOffset);
+  if (version >= 8) {
+    writeArray(w, flexible, partition.recordErrors, (w, error) => {
+      w.int32(error.batchIndex);
+      writeString(w, flexible, error.batchIndexErrorMessage);
+      endStruct(w, flexible);
+    });
+    writeString(w, flexible, partition.errorMessage);
+  }
+  if (flexible) {
+    const leader = version >= 10 ? leaderIdAndEpochTag(0, partition.currentLeader) : null;
+    w.tags(leader === null ? [] : [leader]);
+  }
 }
 
 function encodeProduceResponse(w: Writer, version: number, response: ProduceResponse): void {
   assertVersion(produceApi, version, "encode");
   const flexible = version >= FLEXIBLE;
   const byId = version >= TOPIC_IDS;
-  const string = (value: string | null): void => {
-    if (flexible) w.compactString(value);
-    else w.string(value);
-  };
-  const count = (n: number): void => {
-    if (flexible) w.unsignedVarint(n + 1);
-    else w.int32(n);
-  };
-  count(response.responses.length);
-  for (const topic of response.responses) {
+  writeArray(w, flexible, response.responses, (w, topic) => {
     if (byId) w.uuid(topic.topicId);
-    else string(topic.name);
-    count(topic.partitionResponses.length);
-    for (const partition of topic.partitionResponses) {
-      w.int32(partition.index).int16(partition.errorCode).int64(partition.baseOffset);
-      w.int64(partition.logAppendTimeMs);
-      if (version >= 5) w.int64(partition.logStartOffset);
-      if (version >= 8) {
-        count(partition.recordErrors.length);
-        for (const error of partition.recordErrors) {
-          w.int32(error.batchIndex);
-          string(error.batchIndexErrorMessage);
-          if (flexible) w.tags();
-        }
-        string(partition.errorMessage);
-      }
-      if (flexible) {
-        const leader = version >= 10 ? leaderIdAndEpochTag(0, partition.currentLeader) : null;
-        w.tags(leader === null ? [] : [leader]);
-      }
-    }
-    if (flexible) w.tags();
-  }
+    else writeString(w, flexible, topic.name);
+    writeArray(
+      w,
+      flexible,
+      topic.partitionResponses,
+      (w, p) => writePartitionResponse(w, version, p),
+    );
+    endStruct(w, flexible);
+  });
   w.int32(response.throttleTimeMs);
-  if (flexible) {
-    const endpoints = version >= 10 ? nodeEndpointsTag(0, response.nodeEndpoints) : null;
-    w.tags(endpoints === null ? [] : [endpoints]);
-  }
+  if (flexible) writeEndpointsTags(w, version >= 10, response.nodeEndpoints);
 }
 
 /**
