@@ -214,6 +214,32 @@ export function decodeRecordBatch(
   options: DecodeRecordBatchOptions = {},
 ): RecordBatch | Promise<RecordBatch> {
   const r = new Reader(bytes);
+  const batch = readCheckedHeader(r, bytes);
+  const count = r.int32();
+  if (count < 0) {
+    throw new KafkaProtocolError(
+      `Cannot decode record batch with a negative record count ${count}`,
+    );
+  }
+  const section = r.raw(r.remaining);
+  const compression = batch.attributes & 0x07;
+  if (compression === 0) {
+    batch.records = decodeRecordsSection(section, count);
+    return batch;
+  }
+  const codec = compressionCodec(compression);
+  const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  return Promise.resolve(codec.decompress(section, maxBytes)).then((plain) => {
+    batch.records = decodeRecordsSection(plain, count);
+    return batch;
+  });
+}
+
+/**
+ * Reads a batch's header up to the record count, checking its length, magic and CRC;
+ * the records are left to the caller.
+ */
+function readCheckedHeader(r: Reader, bytes: Uint8Array): RecordBatch {
   const baseOffset = r.int64();
   const batchLength = r.int32();
   if (batchLength < MIN_BATCH_LENGTH) {
@@ -242,14 +268,13 @@ export function decodeRecordBatch(
       }`,
     );
   }
-  const attributes = r.int16();
-  const batch: RecordBatch = {
+  return {
     baseOffset,
     batchLength,
     partitionLeaderEpoch,
     magic,
     crc,
-    attributes,
+    attributes: r.int16(),
     lastOffsetDelta: r.int32(),
     baseTimestamp: r.int64(),
     maxTimestamp: r.int64(),
@@ -258,24 +283,6 @@ export function decodeRecordBatch(
     baseSequence: r.int32(),
     records: [],
   };
-  const count = r.int32();
-  if (count < 0) {
-    throw new KafkaProtocolError(
-      `Cannot decode record batch with a negative record count ${count}`,
-    );
-  }
-  const section = r.raw(r.remaining);
-  const compression = attributes & 0x07;
-  if (compression === 0) {
-    batch.records = decodeRecordsSection(section, count);
-    return batch;
-  }
-  const codec = compressionCodec(compression);
-  const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
-  return Promise.resolve(codec.decompress(section, maxBytes)).then((plain) => {
-    batch.records = decodeRecordsSection(plain, count);
-    return batch;
-  });
 }
 
 /**
