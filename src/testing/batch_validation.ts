@@ -183,6 +183,19 @@ function walkRecords(
  * INVALID_RECORD and INVALID_TIMESTAMP).
  */
 export function validateBatch(bytes: Uint8Array, limits: BatchLimits): BatchValidation {
+  const framing = checkFraming(bytes, limits);
+  if (framing !== null) return framing;
+  const header = readBatchHeader(bytes);
+  const fields = checkHeader(bytes, header, limits);
+  if (fields !== null) return fields;
+  const section = recordsSection(bytes, header, limits);
+  if (!(section instanceof Uint8Array)) return section;
+  const latest = limits.now + limits.timestampAfterMaxMs;
+  return walkRecords(section, header.count, header.baseTimestamp, latest) ?? { ok: true, header };
+}
+
+/** Checks the batch as bytes: its size, magic, length field, size limit and CRC. */
+function checkFraming(bytes: Uint8Array, limits: BatchLimits): BatchValidation | null {
   if (bytes.length < RECORD_BATCH_HEADER_SIZE) {
     return fail(
       ErrorCode.CORRUPT_MESSAGE,
@@ -219,8 +232,17 @@ export function validateBatch(bytes: Uint8Array, limits: BatchLimits): BatchVali
   if (crc32c(bytes.subarray(ATTRIBUTES_OFFSET)) !== view.getUint32(CRC_OFFSET)) {
     return fail(ErrorCode.CORRUPT_MESSAGE, "Record batch is corrupt: its CRC does not match");
   }
-  const header = readBatchHeader(bytes);
-  const lastOffsetDelta = view.getInt32(23);
+  return null;
+}
+
+/** Checks the header's fields: the count, control flag, producer fields and codec. */
+function checkHeader(
+  bytes: Uint8Array,
+  header: BatchHeader,
+  limits: BatchLimits,
+): BatchValidation | null {
+  const lastOffsetDelta = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .getInt32(23);
   if (header.count <= 0 || lastOffsetDelta + 1 !== header.count) {
     return fail(
       ErrorCode.INVALID_RECORD,
@@ -246,17 +268,24 @@ export function validateBatch(bytes: Uint8Array, limits: BatchLimits): BatchVali
       `Compression ${codec} is not accepted in Produce v${limits.produceVersion}`,
     );
   }
-  let section = bytes.subarray(RECORD_BATCH_HEADER_SIZE);
-  if (codec !== 0) {
-    try {
-      section = decompressSync(codec, section, limits.maxMessageBytes * 64);
-    } catch (error) {
-      return fail(
-        ErrorCode.CORRUPT_MESSAGE,
-        `Record batch does not decompress: ${(error as Error).message}`,
-      );
-    }
+  return null;
+}
+
+/** The records after the header, decompressed. */
+function recordsSection(
+  bytes: Uint8Array,
+  header: BatchHeader,
+  limits: BatchLimits,
+): Uint8Array | BatchValidation {
+  const section = bytes.subarray(RECORD_BATCH_HEADER_SIZE);
+  const codec = header.attributes & 0x07;
+  if (codec === 0) return section;
+  try {
+    return decompressSync(codec, section, limits.maxMessageBytes * 64);
+  } catch (error) {
+    return fail(
+      ErrorCode.CORRUPT_MESSAGE,
+      `Record batch does not decompress: ${(error as Error).message}`,
+    );
   }
-  const latest = limits.now + limits.timestampAfterMaxMs;
-  return walkRecords(section, header.count, header.baseTimestamp, latest) ?? { ok: true, header };
 }

@@ -62,6 +62,9 @@ export interface ConnectionHost {
 /** The largest frame buffer a connection keeps for its next requests. */
 const MAX_KEPT_FRAME = 4 * 1024 * 1024;
 
+/** What {@link BrokerConnection} decodes a body to when it did not decode. */
+const NOT_DECODED = Symbol("not decoded");
+
 const SASL_APIS = new Set<number>([
   ApiKey.ApiVersions,
   ApiKey.SaslHandshake,
@@ -254,18 +257,8 @@ export class BrokerConnection {
 
   async #handle(frame: Uint8Array): Promise<void> {
     const r = new Reader(frame);
-    let header: RequestHeader;
-    try {
-      header = readRequestHeader(r, isFlexible);
-    } catch (error) {
-      if (!(error instanceof KafkaProtocolError)) throw error;
-      this.#refuse(
-        new KafkaProtocolError(`Cannot read request header from ${this.remote}: ${error.message}`, {
-          cause: error,
-        }),
-      );
-      return;
-    }
+    const header = this.#readHeader(r);
+    if (header === null) return;
     const { apiKey, apiVersion: version, correlationId } = header;
     const handler = handlers.get(apiKey);
     const label = `${apiName(apiKey)} v${version}`;
@@ -279,50 +272,89 @@ export class BrokerConnection {
       return;
     }
     if (version < handler.minVersion || version > handler.maxVersion) {
-      if (apiKey === ApiKey.ApiVersions) {
-        // KIP-511: a v0 body saying which versions are served, readable by any client.
-        await this.#write(
-          encodeFrame(
-            correlationId,
-            false,
-            0,
-            unsupportedApiVersions(),
-            apiVersionsApi.encodeResponse,
-          ),
-        );
-        return;
-      }
+      await this.#refuseVersion(handler, correlationId, label);
+      return;
+    }
+    if (!this.#sessionAllows(apiKey, label)) return;
+    const request = this.#decodeBody(r, handler, version, label);
+    if (request === NOT_DECODED) return;
+    await this.#dispatch(handler, request, label, correlationId, version);
+  }
+
+  #readHeader(r: Reader): RequestHeader | null {
+    try {
+      return readRequestHeader(r, isFlexible);
+    } catch (error) {
+      if (!(error instanceof KafkaProtocolError)) throw error;
       this.#refuse(
-        new KafkaProtocolError(
-          `Cannot serve ${label} from ${this.remote}: the test broker serves v${handler.minVersion}-v${handler.maxVersion}`,
+        new KafkaProtocolError(`Cannot read request header from ${this.remote}: ${error.message}`, {
+          cause: error,
+        }),
+      );
+      return null;
+    }
+  }
+
+  /** Answers a version not served: ApiVersions says which are, anything else closes. */
+  async #refuseVersion(
+    handler: AnyRequestHandler,
+    correlationId: number,
+    label: string,
+  ): Promise<void> {
+    if (handler.api.key === ApiKey.ApiVersions) {
+      // KIP-511: a v0 body saying which versions are served, readable by any client.
+      await this.#write(
+        encodeFrame(
+          correlationId,
+          false,
+          0,
+          unsupportedApiVersions(),
+          apiVersionsApi.encodeResponse,
         ),
       );
       return;
     }
+    this.#refuse(
+      new KafkaProtocolError(
+        `Cannot serve ${label} from ${this.remote}: the test broker serves v${handler.minVersion}-v${handler.maxVersion}`,
+      ),
+    );
+  }
+
+  /** Whether SASL lets the request through; if not, the connection is closed. */
+  #sessionAllows(apiKey: number, label: string): boolean {
     const session = this.#session;
-    if (session.sasl !== "none") {
-      if (session.sasl !== "done" && !SASL_APIS.has(apiKey)) {
-        this.#refuse(
-          new KafkaProtocolError(
-            `Cannot serve ${label} from ${this.remote} before SASL authentication`,
-          ),
-        );
-        return;
-      }
-      // Past its session, only a SaslHandshake that begins a re-authentication is taken.
-      const now = this.#host.cluster.settings.now();
-      if (
-        session.sasl === "done" && now > session.sessionExpiresMs &&
-        !(apiKey === ApiKey.SaslHandshake && mayReauthenticate(session, now))
-      ) {
-        this.close(`its SASL session expired (${label} came after it)`);
-        return;
-      }
+    if (session.sasl === "none") return true;
+    if (session.sasl !== "done" && !SASL_APIS.has(apiKey)) {
+      this.#refuse(
+        new KafkaProtocolError(
+          `Cannot serve ${label} from ${this.remote} before SASL authentication`,
+        ),
+      );
+      return false;
     }
-    let request: unknown;
+    // Past its session, only a SaslHandshake that begins a re-authentication is taken.
+    const now = this.#host.cluster.settings.now();
+    if (
+      session.sasl === "done" && now > session.sessionExpiresMs &&
+      !(apiKey === ApiKey.SaslHandshake && mayReauthenticate(session, now))
+    ) {
+      this.close(`its SASL session expired (${label} came after it)`);
+      return false;
+    }
+    return true;
+  }
+
+  #decodeBody(
+    r: Reader,
+    handler: AnyRequestHandler,
+    version: number,
+    label: string,
+  ): unknown {
     try {
-      request = handler.api.decodeRequest(r, version);
+      const request: unknown = handler.api.decodeRequest(r, version);
       r.end(`${label} request`);
+      return request;
     } catch (error) {
       if (!(error instanceof KafkaProtocolError)) throw error;
       this.#refuse(
@@ -331,9 +363,20 @@ export class BrokerConnection {
           { cause: error },
         ),
       );
-      return;
+      return NOT_DECODED;
     }
+  }
+
+  /** Runs the handler with the faults planned for the request, and answers. */
+  async #dispatch(
+    handler: AnyRequestHandler,
+    request: unknown,
+    label: string,
+    correlationId: number,
+    version: number,
+  ): Promise<void> {
     const host = this.#host;
+    const apiKey = handler.api.key;
     const drop = host.faults.takeDrop(apiKey, host.node.id);
     if (drop === "before") {
       this.close(`a fault dropped it as ${label} arrived`);
@@ -347,7 +390,7 @@ export class BrokerConnection {
       faults: host.faults,
       node: host.node,
       settings: host.settings,
-      session,
+      session: this.#session,
       version,
       signal: this.#abort.signal,
       served: host.served,

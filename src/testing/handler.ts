@@ -10,11 +10,13 @@
 import type { ServerApi } from "../protocol/api.ts";
 import type { ApiVersionRange } from "../protocol/versions.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
-import type {
-  BrokerNodeState,
-  ClusterState,
-  PartitionState,
-  TopicConfig,
+import {
+  type BrokerNodeState,
+  type ClusterState,
+  hexOf,
+  type PartitionState,
+  type TopicConfig,
+  type TopicState,
 } from "./cluster_state.ts";
 import type { Faults } from "./faults.ts";
 import type { UnsecuredOauthBearer } from "./oauthbearer_server.ts";
@@ -189,4 +191,46 @@ export function fencedCode(code: number, version: number, fencedFrom: number): n
   return code === ErrorCode.PRODUCER_FENCED && version < fencedFrom
     ? ErrorCode.INVALID_PRODUCER_EPOCH
     : code;
+}
+
+/** A topic as Produce and Fetch ask for it: by id from v13, by name before. */
+export interface AskedTopic {
+  /** The name ("" from v13). */
+  readonly name: string;
+  /** The id (v13+). */
+  readonly topicId?: Uint8Array | undefined;
+  /** The partition indexes asked. */
+  readonly partitions: readonly number[];
+}
+
+const ZERO_ID = new Uint8Array(16);
+
+/**
+ * Finds the topics a Produce or Fetch request names, and takes the faults injected on
+ * its partitions.
+ *
+ * @param ctx The context.
+ * @param apiKey The request's API.
+ * @param asked The topics, in request order.
+ * @returns Each topic (undefined when unknown) and the injected error codes, by
+ * {@link partitionKey}.
+ */
+export function resolveTopics(
+  ctx: BrokerContext,
+  apiKey: number,
+  asked: readonly AskedTopic[],
+): { topics: (TopicState | undefined)[]; injected: Map<string, number> } {
+  const byId = ctx.version >= 13;
+  const cluster = ctx.cluster;
+  const topics = asked.map((t) =>
+    byId ? cluster.topicsById.get(hexOf(t.topicId ?? ZERO_ID)) : cluster.topics.get(t.name)
+  );
+  const injected = ctx.faults.takePartitionErrors(
+    apiKey,
+    ctx.node.id,
+    asked.flatMap((t, i) =>
+      t.partitions.map((partition) => ({ topic: topics[i]?.name ?? t.name, partition }))
+    ),
+  );
+  return { topics, injected };
 }

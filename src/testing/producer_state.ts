@@ -74,6 +74,21 @@ function lastSequence(batch: SequencedBatch): number {
   return last > MAX_SEQUENCE ? last - MAX_SEQUENCE - 1 : last;
 }
 
+function error(code: number, message: string): SequenceCheck {
+  return { kind: "error", code, message };
+}
+
+/** One of the producer's remembered batches with the same sequence range, as a duplicate. */
+function duplicateOf(entry: ProducerEntry, batch: SequencedBatch): SequenceCheck | undefined {
+  const lastSeq = lastSequence(batch);
+  for (const meta of entry.batches) {
+    if (meta.firstSeq === batch.baseSequence && meta.lastSeq === lastSeq) {
+      return { kind: "duplicate", firstOffset: meta.firstOffset };
+    }
+  }
+  return undefined;
+}
+
 function inSequence(lastSeq: number, nextSeq: number): boolean {
   return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === MAX_SEQUENCE);
 }
@@ -128,74 +143,72 @@ export class ProducerStateTable {
   check(batch: SequencedBatch): SequenceCheck {
     const entry = this.#entries.get(batch.producerId);
     const epoch = entry?.epoch ?? -1;
-    const firstSeq = batch.baseSequence;
-    const lastSeq = lastSequence(batch);
-    if (entry !== undefined && batch.producerEpoch === epoch) {
-      for (const meta of entry.batches) {
-        if (meta.firstSeq === firstSeq && meta.lastSeq === lastSeq) {
-          return { kind: "duplicate", firstOffset: meta.firstOffset };
-        }
-      }
-    }
+    const duplicate = entry !== undefined && batch.producerEpoch === epoch
+      ? duplicateOf(entry, batch)
+      : undefined;
+    if (duplicate !== undefined) return duplicate;
     const id = `producer ${batch.producerId}`;
     if (batch.producerEpoch < epoch) {
-      return {
-        kind: "error",
-        code: ErrorCode.INVALID_PRODUCER_EPOCH,
-        message:
-          `Epoch of ${id} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${epoch}`,
-      };
+      return error(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `Epoch of ${id} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${epoch}`,
+      );
     }
-    if (batch.producerEpoch !== epoch) {
-      if (firstSeq !== 0) {
-        if (epoch !== -1) {
-          return {
-            kind: "error",
-            code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-            message:
-              `Invalid sequence number for new epoch ${batch.producerEpoch} of ${id}: ${firstSeq} (expected 0)`,
-          };
-        }
-        if (this.#rules === "kafka-2.4") {
-          return {
-            kind: "error",
-            code: ErrorCode.UNKNOWN_PRODUCER_ID,
-            message:
-              `Found no record of ${id} on the partition: its records may have been removed by retention`,
-          };
-        }
-      }
-    } else {
-      const last = entry!.batches.at(-1);
-      const currentLastSeq = last?.lastSeq ?? -1;
-      if (!inSequence(currentLastSeq, firstSeq)) {
-        const oldest = entry!.batches[0];
-        if (
-          this.#rules === "kafka-2.4" && oldest !== undefined && lastSeq < oldest.firstSeq &&
-          firstSeq <= currentLastSeq
-        ) {
-          return {
-            kind: "error",
-            code: ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
-            message: `Duplicate sequence number for ${id}: (${firstSeq}, ${lastSeq})`,
-          };
-        }
-        return {
-          kind: "error",
-          code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          message:
-            `Out of order sequence number for ${id}: ${firstSeq} (incoming seq. number), ${currentLastSeq} (current end sequence number)`,
-        };
-      }
-    }
+    const sequence = batch.producerEpoch !== epoch
+      ? this.#newEpochError(batch, epoch, id)
+      : this.#sequenceError(entry!, batch, id);
+    if (sequence !== undefined) return sequence;
     if (entry !== undefined && entry.txnFirstOffset >= 0 && !batch.transactional) {
-      return {
-        kind: "error",
-        code: ErrorCode.INVALID_TXN_STATE,
-        message: `Expected transactional write from ${id} as its transaction is open`,
-      };
+      return error(
+        ErrorCode.INVALID_TXN_STATE,
+        `Expected transactional write from ${id} as its transaction is open`,
+      );
     }
     return APPEND;
+  }
+
+  /** A batch of an epoch the partition has not seen must start at sequence 0, unless the producer is new here. */
+  #newEpochError(batch: SequencedBatch, epoch: number, id: string): SequenceCheck | undefined {
+    if (batch.baseSequence === 0) return undefined;
+    if (epoch !== -1) {
+      return error(
+        ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `Invalid sequence number for new epoch ${batch.producerEpoch} of ${id}: ${batch.baseSequence} (expected 0)`,
+      );
+    }
+    if (this.#rules === "kafka-2.4") {
+      return error(
+        ErrorCode.UNKNOWN_PRODUCER_ID,
+        `Found no record of ${id} on the partition: its records may have been removed by retention`,
+      );
+    }
+    return undefined;
+  }
+
+  /** A batch of the current epoch must follow the last one. */
+  #sequenceError(
+    entry: ProducerEntry,
+    batch: SequencedBatch,
+    id: string,
+  ): SequenceCheck | undefined {
+    const firstSeq = batch.baseSequence;
+    const currentLastSeq = entry.batches.at(-1)?.lastSeq ?? -1;
+    if (inSequence(currentLastSeq, firstSeq)) return undefined;
+    const lastSeq = lastSequence(batch);
+    const oldest = entry.batches[0];
+    if (
+      this.#rules === "kafka-2.4" && oldest !== undefined && lastSeq < oldest.firstSeq &&
+      firstSeq <= currentLastSeq
+    ) {
+      return error(
+        ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+        `Duplicate sequence number for ${id}: (${firstSeq}, ${lastSeq})`,
+      );
+    }
+    return error(
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      `Out of order sequence number for ${id}: ${firstSeq} (incoming seq. number), ${currentLastSeq} (current end sequence number)`,
+    );
   }
 
   /**

@@ -16,7 +16,7 @@ import { Faults } from "./faults.ts";
 import type { BrokerSettings } from "./handler.ts";
 import { servedApis } from "./handlers.ts";
 import { UnsecuredOauthBearer } from "./oauthbearer_server.ts";
-import { SaslUsers, TEST_SASL_MECHANISMS } from "./sasl_server.ts";
+import { SaslUsers, TEST_SASL_MECHANISMS, type TestSaslMechanism } from "./sasl_server.ts";
 import { decodeStoredBatch, type StoredRecord } from "./stored_records.ts";
 import type {
   PartitionOffsets,
@@ -64,6 +64,75 @@ function oauthBearerValidator(
   return new UnsecuredOauthBearer({ allowableClockSkewMs, requiredScope: [...requiredScope], now });
 }
 
+/** The settings a topic gets unless it says otherwise. */
+function topicDefaults(
+  options: TestBrokerOptions,
+  brokerCount: number,
+): Omit<TopicConfig, "partitions"> {
+  const replicationFactor = options.replicationFactor ?? Math.min(3, brokerCount);
+  positiveInt(replicationFactor, "replicationFactor");
+  if (replicationFactor > brokerCount) {
+    throw new RangeError(
+      `Cannot start test broker as replicationFactor must be at most brokers (${brokerCount}): current value is ${replicationFactor}`,
+    );
+  }
+  const defaults = {
+    replicationFactor,
+    retentionBytes: options.retentionBytes ?? DEFAULT_RETENTION_BYTES,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  };
+  if (defaults.retentionBytes !== -1) positiveInt(defaults.retentionBytes, "retentionBytes");
+  positiveInt(defaults.maxMessageBytes, "maxMessageBytes");
+  return defaults;
+}
+
+/** The SASL mechanisms offered: none without SASL, all by default with it. */
+function saslMechanisms(sasl: TestSaslOptions | undefined): TestSaslMechanism[] {
+  const mechanisms = sasl === undefined ? [] : [...(sasl.mechanisms ?? TEST_SASL_MECHANISMS)];
+  for (const m of mechanisms) {
+    if (!TEST_SASL_MECHANISMS.includes(m)) {
+      throw new TypeError(
+        `Cannot start test broker as a SASL mechanism must be one of ${
+          TEST_SASL_MECHANISMS.join(", ")
+        }: current value is ${m}`,
+      );
+    }
+  }
+  if (sasl !== undefined && mechanisms.length === 0) {
+    throw new TypeError("Cannot start test broker with SASL as no mechanism is enabled");
+  }
+  return mechanisms;
+}
+
+/** What the handlers read, checked. */
+function brokerSettings(
+  options: TestBrokerOptions,
+  defaults: Omit<TopicConfig, "partitions">,
+  now: () => number,
+): BrokerSettings {
+  const sasl = options.sasl;
+  const mechanisms = saslMechanisms(sasl);
+  const sessionLifetimeMs = positiveInt(
+    sasl?.sessionLifetimeMs ?? 0,
+    "sasl.sessionLifetimeMs",
+    0,
+  );
+  return {
+    autoCreateTopics: options.autoCreateTopics ?? false,
+    defaultTopic: {
+      partitions: positiveInt(options.defaultPartitions ?? 1, "defaultPartitions"),
+      ...defaults,
+    },
+    timestampAfterMaxMs: options.timestampAfterMaxMs ?? 3_600_000,
+    saslMechanisms: mechanisms,
+    saslUsers: sasl === undefined ? null : new SaslUsers(sasl.users ?? {}),
+    oauthBearer: sasl !== undefined && mechanisms.includes("OAUTHBEARER")
+      ? oauthBearerValidator(sasl, now)
+      : null,
+    sessionLifetimeMs,
+  };
+}
+
 function randomClusterId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   let binary = "";
@@ -98,55 +167,8 @@ class Broker implements TestBroker {
       this.#cluster,
       options.maxTransactionTimeoutMs ?? DEFAULT_MAX_TRANSACTION_TIMEOUT_MS,
     );
-    const replicationFactor = options.replicationFactor ?? Math.min(3, brokerCount);
-    positiveInt(replicationFactor, "replicationFactor");
-    if (replicationFactor > brokerCount) {
-      throw new RangeError(
-        `Cannot start test broker as replicationFactor must be at most brokers (${brokerCount}): current value is ${replicationFactor}`,
-      );
-    }
-    this.#defaults = {
-      replicationFactor,
-      retentionBytes: options.retentionBytes ?? DEFAULT_RETENTION_BYTES,
-      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    };
-    if (this.#defaults.retentionBytes !== -1) {
-      positiveInt(this.#defaults.retentionBytes, "retentionBytes");
-    }
-    positiveInt(this.#defaults.maxMessageBytes, "maxMessageBytes");
-    const sasl = options.sasl;
-    const mechanisms = sasl === undefined ? [] : [...(sasl.mechanisms ?? TEST_SASL_MECHANISMS)];
-    for (const m of mechanisms) {
-      if (!TEST_SASL_MECHANISMS.includes(m)) {
-        throw new TypeError(
-          `Cannot start test broker as a SASL mechanism must be one of ${
-            TEST_SASL_MECHANISMS.join(", ")
-          }: current value is ${m}`,
-        );
-      }
-    }
-    if (sasl !== undefined && mechanisms.length === 0) {
-      throw new TypeError("Cannot start test broker with SASL as no mechanism is enabled");
-    }
-    const sessionLifetimeMs = positiveInt(
-      sasl?.sessionLifetimeMs ?? 0,
-      "sasl.sessionLifetimeMs",
-      0,
-    );
-    this.#settings = {
-      autoCreateTopics: options.autoCreateTopics ?? false,
-      defaultTopic: {
-        partitions: positiveInt(options.defaultPartitions ?? 1, "defaultPartitions"),
-        ...this.#defaults,
-      },
-      timestampAfterMaxMs: options.timestampAfterMaxMs ?? 3_600_000,
-      saslMechanisms: mechanisms,
-      saslUsers: sasl === undefined ? null : new SaslUsers(sasl.users ?? {}),
-      oauthBearer: sasl !== undefined && mechanisms.includes("OAUTHBEARER")
-        ? oauthBearerValidator(sasl, now)
-        : null,
-      sessionLifetimeMs,
-    };
+    this.#defaults = topicDefaults(options, brokerCount);
+    this.#settings = brokerSettings(options, this.#defaults, now);
     this.#listen = options.listen ?? defaultListen;
     this.#tls = options.tls;
     this.#maxRequestBytes = positiveInt(

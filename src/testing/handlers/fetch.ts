@@ -17,10 +17,11 @@ import {
   fetchApi,
   type FetchNodeEndpoint,
   type FetchRequest,
+  type FetchRequestPartition,
   type FetchResponse,
   type FetchResponsePartition,
 } from "../../protocol/fetch.ts";
-import { hexOf, type TopicState } from "../cluster_state.ts";
+import type { PartitionState, TopicState } from "../cluster_state.ts";
 import { partitionKey } from "../faults.ts";
 import {
   type BrokerContext,
@@ -28,6 +29,7 @@ import {
   leaderHint,
   leadershipError,
   type RequestHandler,
+  resolveTopics,
 } from "../handler.ts";
 
 const ZERO_ID = new Uint8Array(16);
@@ -56,6 +58,107 @@ interface Built {
   release: () => void;
 }
 
+/**
+ * One pass over a Fetch request: each partition's answer, within the request's byte
+ * budget, and what the answer pins in the logs.
+ */
+class FetchPass {
+  bytes = 0;
+  errors = false;
+  readonly releases: (() => void)[] = [];
+  readonly endpoints = new Map<number, FetchNodeEndpoint>();
+  readonly #ctx: BrokerContext;
+  readonly #committed: boolean;
+  readonly #injected: Map<string, number>;
+  #budget: number;
+
+  constructor(ctx: BrokerContext, request: FetchRequest, injected: Map<string, number>) {
+    this.#ctx = ctx;
+    this.#committed = (request.isolationLevel ?? 0) === 1;
+    this.#budget = request.maxBytes ?? 0x7fffffff;
+    this.#injected = injected;
+  }
+
+  partition(topic: TopicState | undefined, p: FetchRequestPartition): FetchResponsePartition {
+    const ctx = this.#ctx;
+    if (topic === undefined) {
+      this.errors = true;
+      return empty(
+        p.partition,
+        ctx.version >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      );
+    }
+    const partition = topic.partitions[p.partition];
+    if (partition === undefined) {
+      this.errors = true;
+      return empty(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    const code = this.#injected.get(partitionKey(topic.name, p.partition)) ??
+      (leadershipError(ctx, partition) ||
+        leaderEpochError(p.currentLeaderEpoch ?? -1, partition));
+    if (code !== ErrorCode.NONE) return this.#refused(partition, p.partition, code);
+    return this.#read(partition, p);
+  }
+
+  #refused(partition: PartitionState, index: number, code: number): FetchResponsePartition {
+    this.errors = true;
+    const answer = empty(index, code);
+    if (
+      this.#ctx.version >= 12 &&
+      (code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH)
+    ) {
+      const hint = leaderHint(this.#ctx, partition);
+      answer.currentLeader = hint.leader;
+      if (hint.endpoint !== null) this.endpoints.set(hint.endpoint.nodeId, hint.endpoint);
+    }
+    return answer;
+  }
+
+  /** The batches from the offset asked, unless the fetcher's log diverged or the offset is out of range. */
+  #read(partition: PartitionState, p: FetchRequestPartition): FetchResponsePartition {
+    const log = partition.log;
+    const committed = this.#committed;
+    const answer: FetchResponsePartition = {
+      ...empty(p.partition, ErrorCode.NONE),
+      highWatermark: BigInt(log.logEndOffset),
+      lastStableOffset: BigInt(log.lastStableOffset),
+      logStartOffset: BigInt(log.logStartOffset),
+      abortedTransactions: committed ? [] : null,
+      records: [],
+    };
+    const offset = Number(p.fetchOffset);
+    const lastFetched = p.lastFetchedEpoch ?? -1;
+    if (this.#ctx.version >= 12 && lastFetched >= 0) {
+      const end = log.endOffsetFor(lastFetched);
+      if (end.epoch < lastFetched || end.endOffset < offset) {
+        answer.divergingEpoch = { epoch: end.epoch, endOffset: BigInt(end.endOffset) };
+        return answer;
+      }
+    }
+    if (offset < log.logStartOffset || offset > log.logEndOffset) {
+      this.errors = true;
+      return { ...answer, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
+    }
+    const upTo = committed ? log.lastStableOffset : log.logEndOffset;
+    const limit = Math.min(p.partitionMaxBytes, this.#budget);
+    const read = log.read(offset, upTo, Math.max(0, limit), this.bytes === 0);
+    this.releases.push(read.release);
+    if (read.batches.length > 0) {
+      answer.records = read.batches.map((b) => b.bytes);
+      this.bytes += read.bytes;
+      this.#budget -= read.bytes;
+      if (committed) {
+        const end = read.batches.at(-1)!.lastOffset + 1;
+        answer.abortedTransactions = log.abortedBetween(offset, end).map((t) => ({
+          producerId: t.producerId,
+          firstOffset: BigInt(t.firstOffset),
+        }));
+      }
+    }
+    return answer;
+  }
+}
+
 function build(
   ctx: BrokerContext,
   request: FetchRequest,
@@ -63,87 +166,13 @@ function build(
   injected: Map<string, number>,
 ): Built {
   const byId = ctx.version >= 13;
-  const committed = (request.isolationLevel ?? 0) === 1;
-  let budget = request.maxBytes ?? 0x7fffffff;
-  let bytes = 0;
-  let errors = false;
-  const releases: (() => void)[] = [];
-  const endpoints = new Map<number, FetchNodeEndpoint>();
+  const pass = new FetchPass(ctx, request, injected);
   const responses = request.topics.map((asked, i) => {
     const topic = topics[i];
-    const partitions = asked.partitions.map((p): FetchResponsePartition => {
-      if (topic === undefined) {
-        errors = true;
-        return empty(
-          p.partition,
-          byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        );
-      }
-      const partition = topic.partitions[p.partition];
-      if (partition === undefined) {
-        errors = true;
-        return empty(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      }
-      const code = injected.get(partitionKey(topic.name, p.partition)) ??
-        (leadershipError(ctx, partition) ||
-          leaderEpochError(p.currentLeaderEpoch ?? -1, partition));
-      if (code !== ErrorCode.NONE) {
-        errors = true;
-        const answer = empty(p.partition, code);
-        if (
-          ctx.version >= 12 &&
-          (code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH)
-        ) {
-          const hint = leaderHint(ctx, partition);
-          answer.currentLeader = hint.leader;
-          if (hint.endpoint !== null) endpoints.set(hint.endpoint.nodeId, hint.endpoint);
-        }
-        return answer;
-      }
-      const log = partition.log;
-      const answer: FetchResponsePartition = {
-        ...empty(p.partition, ErrorCode.NONE),
-        highWatermark: BigInt(log.logEndOffset),
-        lastStableOffset: BigInt(log.lastStableOffset),
-        logStartOffset: BigInt(log.logStartOffset),
-        abortedTransactions: committed ? [] : null,
-        records: [],
-      };
-      const offset = Number(p.fetchOffset);
-      const lastFetched = p.lastFetchedEpoch ?? -1;
-      if (ctx.version >= 12 && lastFetched >= 0) {
-        const end = log.endOffsetFor(lastFetched);
-        if (end.epoch < lastFetched || end.endOffset < offset) {
-          answer.divergingEpoch = { epoch: end.epoch, endOffset: BigInt(end.endOffset) };
-          return answer;
-        }
-      }
-      if (offset < log.logStartOffset || offset > log.logEndOffset) {
-        errors = true;
-        return { ...answer, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
-      }
-      const upTo = committed ? log.lastStableOffset : log.logEndOffset;
-      const limit = Math.min(p.partitionMaxBytes, budget);
-      const read = log.read(offset, upTo, Math.max(0, limit), bytes === 0);
-      releases.push(read.release);
-      if (read.batches.length > 0) {
-        answer.records = read.batches.map((b) => b.bytes);
-        bytes += read.bytes;
-        budget -= read.bytes;
-        if (committed) {
-          const end = read.batches.at(-1)!.lastOffset + 1;
-          answer.abortedTransactions = log.abortedBetween(offset, end).map((t) => ({
-            producerId: t.producerId,
-            firstOffset: BigInt(t.firstOffset),
-          }));
-        }
-      }
-      return answer;
-    });
     return {
       topic: byId ? "" : asked.topic,
       topicId: topic?.id ?? asked.topicId ?? ZERO_ID,
-      partitions,
+      partitions: asked.partitions.map((p) => pass.partition(topic, p)),
     };
   });
   return {
@@ -152,12 +181,12 @@ function build(
       errorCode: ErrorCode.NONE,
       sessionId: 0,
       responses,
-      nodeEndpoints: [...endpoints.values()],
+      nodeEndpoints: [...pass.endpoints.values()],
     },
-    bytes,
-    errors,
+    bytes: pass.bytes,
+    errors: pass.errors,
     release: () => {
-      for (const release of releases) release();
+      for (const release of pass.releases) release();
     },
   };
 }
@@ -178,24 +207,21 @@ export const fetchHandler: RequestHandler<FetchRequest, FetchResponse> = {
         nodeEndpoints: [],
       };
     }
-    const cluster = ctx.cluster;
-    const byId = ctx.version >= 13;
-    const topics = request.topics.map((t) =>
-      byId ? cluster.topicsById.get(hexOf(t.topicId ?? ZERO_ID)) : cluster.topics.get(t.topic)
-    );
-    const injected = ctx.faults.takePartitionErrors(
+    const { topics, injected } = resolveTopics(
+      ctx,
       ApiKey.Fetch,
-      ctx.node.id,
-      request.topics.flatMap((t, i) =>
-        t.partitions.map((p) => ({ topic: topics[i]?.name ?? t.topic, partition: p.partition }))
-      ),
+      request.topics.map((t) => ({
+        name: t.topic,
+        topicId: t.topicId,
+        partitions: t.partitions.map((p) => p.partition),
+      })),
     );
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);
     let built = build(ctx, request, topics, injected);
     while (built.bytes < request.minBytes && !built.errors && !ctx.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      await cluster.waitForChange(left, ctx.signal);
+      await ctx.cluster.waitForChange(left, ctx.signal);
       built.release();
       built = build(ctx, request, topics, new Map());
     }

@@ -18,19 +18,21 @@ import { ErrorCode } from "../../protocol/error_codes.ts";
 import {
   produceApi,
   type ProduceNodeEndpoint,
+  type ProducePartitionData,
   type ProducePartitionResponse,
   type ProduceRequest,
   type ProduceResponse,
   type ProduceTopicResponse,
 } from "../../protocol/produce.ts";
 import { validateBatch } from "../batch_validation.ts";
-import { hexOf, type PartitionState, type TopicState } from "../cluster_state.ts";
+import type { PartitionState, TopicState } from "../cluster_state.ts";
 import { partitionKey } from "../faults.ts";
 import {
   type BrokerContext,
   leaderHint,
   leadershipError,
   type RequestHandler,
+  resolveTopics,
 } from "../handler.ts";
 
 const ZERO_ID = new Uint8Array(16);
@@ -125,6 +127,46 @@ function produceTo(
   return { ...refused(0), baseOffset };
 }
 
+/** Where a partition's answer stands while a request is served. */
+interface Answer {
+  outcome: Outcome;
+  currentLeader: { leaderId: number; leaderEpoch: number } | null;
+}
+
+/** Checks a partition of the request and, when it may, appends its batch. */
+function answerPartition(
+  ctx: BrokerContext,
+  request: ProduceRequest,
+  topic: TopicState | undefined,
+  p: ProducePartitionData,
+  injected: Map<string, number>,
+  endpoints: Map<number, ProduceNodeEndpoint>,
+): Answer {
+  const partition = topic?.partitions[p.index];
+  if (topic === undefined) {
+    const code = ctx.version >= 13
+      ? ErrorCode.UNKNOWN_TOPIC_ID
+      : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return { outcome: refused(code), currentLeader: null };
+  }
+  if (partition === undefined) {
+    return { outcome: refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION), currentLeader: null };
+  }
+  if (request.acks !== -1 && request.acks !== 0 && request.acks !== 1) {
+    return { outcome: refused(ErrorCode.INVALID_REQUIRED_ACKS), currentLeader: null };
+  }
+  const code = injected.get(partitionKey(topic.name, p.index)) ?? leadershipError(ctx, partition);
+  if (code === ErrorCode.NONE) {
+    return { outcome: produceTo(ctx, request, partition, p.records), currentLeader: null };
+  }
+  if (code !== ErrorCode.NOT_LEADER_OR_FOLLOWER || ctx.version < 10) {
+    return { outcome: refused(code), currentLeader: null };
+  }
+  const hint = leaderHint(ctx, partition);
+  if (hint.endpoint !== null) endpoints.set(hint.endpoint.nodeId, hint.endpoint);
+  return { outcome: refused(code), currentLeader: hint.leader };
+}
+
 /** The Produce handler, v3-v13. */
 export const produceHandler: RequestHandler<ProduceRequest, ProduceResponse> = {
   api: produceApi,
@@ -132,17 +174,15 @@ export const produceHandler: RequestHandler<ProduceRequest, ProduceResponse> = {
   maxVersion: 13,
   partitioned: true,
   handle(ctx, request) {
-    const cluster = ctx.cluster;
     const byId = ctx.version >= 13;
-    const topics = request.topicData.map((t) =>
-      byId ? cluster.topicsById.get(hexOf(t.topicId ?? ZERO_ID)) : cluster.topics.get(t.name)
-    );
-    const injected = ctx.faults.takePartitionErrors(
+    const { topics, injected } = resolveTopics(
+      ctx,
       ApiKey.Produce,
-      ctx.node.id,
-      request.topicData.flatMap((t, i) =>
-        t.partitionData.map((p) => ({ topic: topics[i]?.name ?? t.name, partition: p.index }))
-      ),
+      request.topicData.map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        partitions: t.partitionData.map((p) => p.index),
+      })),
     );
     const endpoints = new Map<number, ProduceNodeEndpoint>();
     let appended = false;
@@ -150,31 +190,16 @@ export const produceHandler: RequestHandler<ProduceRequest, ProduceResponse> = {
       const topic: TopicState | undefined = topics[i];
       const partitionResponses = data.partitionData.map((p): ProducePartitionResponse => {
         const partition = topic?.partitions[p.index];
-        let outcome: Outcome;
-        let currentLeader = null;
-        if (topic === undefined) {
-          outcome = refused(
-            byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          );
-        } else if (partition === undefined) {
-          outcome = refused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        } else if (request.acks !== -1 && request.acks !== 0 && request.acks !== 1) {
-          outcome = refused(ErrorCode.INVALID_REQUIRED_ACKS);
-        } else {
-          const code = injected.get(partitionKey(topic.name, p.index)) ??
-            leadershipError(ctx, partition);
-          if (code !== ErrorCode.NONE) {
-            outcome = refused(code);
-            if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER && ctx.version >= 10) {
-              const hint = leaderHint(ctx, partition);
-              currentLeader = hint.leader;
-              if (hint.endpoint !== null) endpoints.set(hint.endpoint.nodeId, hint.endpoint);
-            }
-          } else {
-            outcome = produceTo(ctx, request, partition, p.records);
-            if (outcome.errorCode === ErrorCode.NONE) appended = true;
-          }
-        }
+        const { outcome, currentLeader } = answerPartition(
+          ctx,
+          request,
+          topic,
+          p,
+          injected,
+          endpoints,
+        );
+        // Only a batch that was checked and appended (or is a duplicate) comes out as NONE.
+        if (outcome.errorCode === ErrorCode.NONE) appended = true;
         const known = partition !== undefined &&
           outcome.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER;
         return {
@@ -194,7 +219,7 @@ export const produceHandler: RequestHandler<ProduceRequest, ProduceResponse> = {
         partitionResponses,
       };
     });
-    if (appended) cluster.changed();
+    if (appended) ctx.cluster.changed();
     if (request.acks === 0) return null;
     return { responses, throttleTimeMs: 0, nodeEndpoints: [...endpoints.values()] };
   },
