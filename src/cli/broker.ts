@@ -9,7 +9,12 @@
 
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { startTestBroker, type TestBrokerOptions, type TestSaslMechanism } from "../testing.ts";
+import {
+  startTestBroker,
+  type TestBrokerOptions,
+  type TestSaslMechanism,
+  type TestSaslOptions,
+} from "../testing.ts";
 import { type CliIo, type Command, UsageError } from "./command.ts";
 
 const HELP = `Usage: webstream-kafka broker [options]
@@ -29,8 +34,15 @@ Options:
   --partitions N            partitions of an auto-created topic (default 1)
   --tls-cert FILE           serve TLS with this PEM certificate ...
   --tls-key FILE            ... and this PEM key
-  --sasl-mechanism M        require SASL: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; repeat for more
+  --sasl-mechanism M        require SASL: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER;
+                            repeat for more (default with --sasl-user: all four)
   --sasl-user NAME          a SASL user; its password is read from $WEBSTREAM_KAFKA_SASL_PASSWORD
+                            (PLAIN and SCRAM need one; OAUTHBEARER takes any unsigned JWT)
+  --session-lifetime-ms MS  SASL sessions end after MS (sooner at a token's exp); clients
+                            re-authenticate in place, KIP-368 (default 0: no limit)
+  --oauth-required-scope S  OAUTHBEARER: a scope every token must have; repeat for more
+  --oauth-clock-skew-ms MS  OAUTHBEARER: how far past exp (or before iat) a token is taken
+                            (default 0)
   --verbose                 one line per connection on stderr
   -h, --help                this text
 
@@ -42,6 +54,27 @@ interface Parsed {
   verbose: boolean;
 }
 
+/** The flags as they are read, before they are checked together. */
+interface Draft {
+  readonly options: TestBrokerOptions;
+  readonly topics: Record<string, number>;
+  readonly mechanisms: TestSaslMechanism[];
+  readonly users: Record<string, string>;
+  readonly requiredScope: string[];
+  cert?: string;
+  key?: string;
+  sessionLifetimeMs?: number;
+  clockSkewMs?: number;
+  verbose: boolean;
+}
+
+const MECHANISMS: readonly TestSaslMechanism[] = [
+  "PLAIN",
+  "SCRAM-SHA-256",
+  "SCRAM-SHA-512",
+  "OAUTHBEARER",
+];
+
 function integer(flag: string, value: string | undefined, min: number): number {
   const n = Number(value);
   if (value === undefined || value === "" || !Number.isInteger(n) || n < min) {
@@ -50,100 +83,122 @@ function integer(flag: string, value: string | undefined, min: number): number {
   return n;
 }
 
+/** What each flag does to the draft, given its value (read only by flags that take one). */
+const FLAGS: ReadonlyMap<string, (d: Draft, value: () => string, flag: string) => void> = new Map<
+  string,
+  (d: Draft, value: () => string, flag: string) => void
+>([
+  ["--brokers", (d, v, f) => d.options.brokers = integer(f, v(), 1)],
+  ["--topic", (d, v) => {
+    const spec = v();
+    const m = /^(.+):(\d+)$/.exec(spec);
+    if (m === null) throw new UsageError(`--topic needs NAME:PARTITIONS: current value is ${spec}`);
+    d.topics[m[1]!] = integer("--topic partitions", m[2], 1);
+  }],
+  ["--port", (d, v, f) => d.options.port = integer(f, v(), 0)],
+  ["--replication-factor", (d, v, f) => d.options.replicationFactor = integer(f, v(), 1)],
+  ["--retention-bytes", (d, v, f) => d.options.retentionBytes = integer(f, v(), -1)],
+  ["--max-message-bytes", (d, v, f) => d.options.maxMessageBytes = integer(f, v(), 1)],
+  ["--auto-create-topics", (d) => d.options.autoCreateTopics = true],
+  ["--partitions", (d, v, f) => d.options.defaultPartitions = integer(f, v(), 1)],
+  ["--tls-cert", (d, v) => d.cert = v()],
+  ["--tls-key", (d, v) => d.key = v()],
+  ["--sasl-mechanism", (d, v) => {
+    const m = v();
+    if (!(MECHANISMS as readonly string[]).includes(m)) {
+      throw new UsageError(
+        `--sasl-mechanism must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER: current value is ${m}`,
+      );
+    }
+    d.mechanisms.push(m as TestSaslMechanism);
+  }],
+  ["--sasl-user", (d, v) => {
+    const password = process.env.WEBSTREAM_KAFKA_SASL_PASSWORD;
+    if (password === undefined) {
+      throw new UsageError("--sasl-user needs its password in $WEBSTREAM_KAFKA_SASL_PASSWORD");
+    }
+    d.users[v()] = password;
+  }],
+  ["--session-lifetime-ms", (d, v, f) => d.sessionLifetimeMs = integer(f, v(), 0)],
+  ["--oauth-required-scope", (d, v) => d.requiredScope.push(v())],
+  ["--oauth-clock-skew-ms", (d, v, f) => d.clockSkewMs = integer(f, v(), 0)],
+  ["--verbose", (d) => d.verbose = true],
+]);
+
 function parse(args: readonly string[]): Parsed {
-  const options: TestBrokerOptions = {};
-  const topics: Record<string, number> = {};
-  const mechanisms: TestSaslMechanism[] = [];
-  const users: Record<string, string> = {};
-  let cert: string | undefined;
-  let key: string | undefined;
-  let verbose = false;
+  const draft: Draft = {
+    options: {},
+    topics: {},
+    mechanisms: [],
+    users: {},
+    requiredScope: [],
+    verbose: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.indexOf("=");
     const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
     const inline = arg.startsWith("--") && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
+    const apply = FLAGS.get(flag);
+    if (apply === undefined) throw new UsageError(`unknown option ${arg}`);
+    apply(draft, () => {
       const v = inline ?? args[++i];
       if (v === undefined) throw new UsageError(`${flag} needs a value`);
       return v;
-    };
-    switch (flag) {
-      case "--brokers":
-        options.brokers = integer(flag, value(), 1);
-        break;
-      case "--topic": {
-        const spec = value();
-        const m = /^(.+):(\d+)$/.exec(spec);
-        if (m === null) {
-          throw new UsageError(`--topic needs NAME:PARTITIONS: current value is ${spec}`);
-        }
-        topics[m[1]!] = integer("--topic partitions", m[2], 1);
-        break;
-      }
-      case "--port":
-        options.port = integer(flag, value(), 0);
-        break;
-      case "--replication-factor":
-        options.replicationFactor = integer(flag, value(), 1);
-        break;
-      case "--retention-bytes":
-        options.retentionBytes = integer(flag, value(), -1);
-        break;
-      case "--max-message-bytes":
-        options.maxMessageBytes = integer(flag, value(), 1);
-        break;
-      case "--auto-create-topics":
-        options.autoCreateTopics = true;
-        break;
-      case "--partitions":
-        options.defaultPartitions = integer(flag, value(), 1);
-        break;
-      case "--tls-cert":
-        cert = value();
-        break;
-      case "--tls-key":
-        key = value();
-        break;
-      case "--sasl-mechanism": {
-        const m = value();
-        if (m !== "PLAIN" && m !== "SCRAM-SHA-256" && m !== "SCRAM-SHA-512") {
-          throw new UsageError(
-            `--sasl-mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512: current value is ${m}`,
-          );
-        }
-        mechanisms.push(m);
-        break;
-      }
-      case "--sasl-user": {
-        const password = process.env.WEBSTREAM_KAFKA_SASL_PASSWORD;
-        if (password === undefined) {
-          throw new UsageError("--sasl-user needs its password in $WEBSTREAM_KAFKA_SASL_PASSWORD");
-        }
-        users[value()] = password;
-        break;
-      }
-      case "--verbose":
-        verbose = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${arg}`);
-    }
+    }, flag);
   }
-  options.topics = topics;
-  if ((cert === undefined) !== (key === undefined)) {
+  const options = draft.options;
+  options.topics = draft.topics;
+  if ((draft.cert === undefined) !== (draft.key === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
-  if (cert !== undefined && key !== undefined) {
-    options.tls = { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
+  if (draft.cert !== undefined && draft.key !== undefined) {
+    options.tls = { cert: readFileSync(draft.cert, "utf8"), key: readFileSync(draft.key, "utf8") };
   }
-  if (mechanisms.length > 0 || Object.keys(users).length > 0) {
-    if (Object.keys(users).length === 0) {
-      throw new UsageError("--sasl-mechanism needs a --sasl-user");
+  const sasl = saslOptions(draft);
+  if (sasl !== undefined) options.sasl = sasl;
+  return { options, verbose: draft.verbose };
+}
+
+/** The SASL flags, checked together: SASL is on once a mechanism or a user is given. */
+function saslOptions(d: Draft): TestSaslOptions | undefined {
+  const users = Object.keys(d.users).length;
+  const oauthFlag = d.requiredScope.length > 0
+    ? "--oauth-required-scope"
+    : d.clockSkewMs !== undefined
+    ? "--oauth-clock-skew-ms"
+    : undefined;
+  if (d.mechanisms.length === 0 && users === 0) {
+    if (d.sessionLifetimeMs !== undefined) {
+      throw new UsageError(
+        "--session-lifetime-ms needs SASL: give --sasl-mechanism or --sasl-user",
+      );
     }
-    options.sasl = { users, ...(mechanisms.length > 0 ? { mechanisms } : {}) };
+    if (oauthFlag !== undefined) {
+      throw new UsageError(`${oauthFlag} needs --sasl-mechanism OAUTHBEARER`);
+    }
+    return undefined;
   }
-  return { options, verbose };
+  // PLAIN and SCRAM check passwords; OAUTHBEARER alone needs no user.
+  const passwords = d.mechanisms.length === 0 || d.mechanisms.some((m) => m !== "OAUTHBEARER");
+  if (users === 0 && passwords) throw new UsageError("--sasl-mechanism needs a --sasl-user");
+  const oauth = d.mechanisms.length === 0 || d.mechanisms.includes("OAUTHBEARER");
+  if (oauthFlag !== undefined && !oauth) {
+    throw new UsageError(`${oauthFlag} needs --sasl-mechanism OAUTHBEARER`);
+  }
+  return {
+    users: d.users,
+    ...(d.mechanisms.length > 0 ? { mechanisms: d.mechanisms } : {}),
+    ...(d.sessionLifetimeMs !== undefined ? { sessionLifetimeMs: d.sessionLifetimeMs } : {}),
+    ...(oauthFlag !== undefined
+      ? {
+        oauthBearer: {
+          ...(d.requiredScope.length > 0 ? { requiredScope: d.requiredScope } : {}),
+          ...(d.clockSkewMs !== undefined ? { allowableClockSkewMs: d.clockSkewMs } : {}),
+        },
+      }
+      : {}),
+  };
 }
 
 /** Resolves on SIGINT, SIGTERM or the end of stdin, whichever comes first. */

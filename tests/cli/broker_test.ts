@@ -7,10 +7,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { describe, test } from "node:test";
-import { kafkaSink } from "../../mod.ts";
+import { createProducer, KafkaError, kafkaSink } from "../../mod.ts";
 import { main } from "../../src/cli/main.ts";
 import { defaultListen } from "../../src/net/default_listen.ts";
+import { unsecuredJwt } from "../../src/net/unsecured_jwt.ts";
+import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { metadataApi } from "../../src/protocol/metadata.ts";
+import { saslAuthenticateApi } from "../../src/protocol/sasl_authenticate.ts";
+import { saslHandshakeApi } from "../../src/protocol/sasl_handshake.ts";
+import { encodeOauthBearerClientFirst } from "../../src/protocol/sasl_oauthbearer.ts";
 import { connectTo } from "../testing/_client.ts";
 
 const entry = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
@@ -139,6 +144,105 @@ describe("broker command", () => {
         r.child.kill("SIGKILL");
       }
     }
+  });
+
+  test(
+    "broker --sasl-mechanism OAUTHBEARER takes unsigned JWTs with the required scope, no user needed, and ends sessions at --session-lifetime-ms",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const r = run([
+        "broker",
+        "--sasl-mechanism",
+        "OAUTHBEARER",
+        "--session-lifetime-ms",
+        "45000",
+        "--oauth-required-scope",
+        "kafka",
+        "--topic",
+        "events:1",
+      ]);
+      try {
+        const address = await within(r.firstLine, 30_000, "startup");
+        const exp = Math.floor(Date.now() / 1000) + 3600;
+        const withScope = unsecuredJwt({ sub: "alice", scope: "kafka", exp });
+        {
+          await using producer = createProducer({
+            bootstrap: [address],
+            topic: "events",
+            sasl: { mechanism: "OAUTHBEARER", token: () => Promise.resolve({ value: withScope }) },
+          });
+          assert.equal((await producer.send({ value: "signed in" })).offset, 0n);
+        }
+        {
+          await using producer = createProducer({
+            bootstrap: [address],
+            topic: "events",
+            maxBlockMs: 10_000,
+            sasl: {
+              mechanism: "OAUTHBEARER",
+              token: () => Promise.resolve({ value: unsecuredJwt({ sub: "bob", exp }) }),
+            },
+          });
+          const error = await producer.send({ value: "x" }).then(() => null, (e: Error) => e);
+          const refused = error instanceof KafkaError ? error : error?.cause;
+          assert.ok(refused instanceof KafkaError, String(error));
+          assert.equal(refused.name, "SASL_AUTHENTICATION_FAILED");
+        }
+        // On the wire: the session lifetime SaslAuthenticate v2 tells the client.
+        const conn = await connectTo(address);
+        try {
+          const handshake = await conn.request(saslHandshakeApi, 1, { mechanism: "OAUTHBEARER" });
+          assert.equal(handshake.errorCode, ErrorCode.NONE);
+          assert.deepEqual(handshake.mechanisms, ["OAUTHBEARER"]);
+          const authenticated = await conn.request(saslAuthenticateApi, 2, {
+            authBytes: encodeOauthBearerClientFirst({ token: withScope }),
+          });
+          assert.equal(authenticated.errorCode, ErrorCode.NONE);
+          assert.equal(authenticated.sessionLifetimeMs, 45_000n);
+        } finally {
+          conn.close();
+        }
+        r.child.stdin!.end();
+        assert.equal(await within(r.exit, 10_000, "stopping"), 0);
+      } finally {
+        r.child.kill("SIGKILL");
+      }
+    },
+  );
+
+  test("broker refuses SASL flags that do not go together, with exit code 2", async () => {
+    const err: string[] = [];
+    const io = { stdout: () => {}, stderr: (l: string) => err.push(l) };
+    const cases: [string[], RegExp][] = [
+      [["--session-lifetime-ms", "1000"], /--session-lifetime-ms needs SASL/],
+      [
+        ["--oauth-required-scope", "kafka"],
+        /--oauth-required-scope needs --sasl-mechanism OAUTHBEARER/,
+      ],
+      [["--oauth-clock-skew-ms", "5"], /--oauth-clock-skew-ms needs --sasl-mechanism OAUTHBEARER/],
+      [
+        ["--sasl-mechanism", "OAUTHBEARER", "--sasl-mechanism", "PLAIN"],
+        /--sasl-mechanism needs a --sasl-user/,
+      ],
+      [
+        ["--sasl-mechanism", "GSSAPI"],
+        /must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER: current value is GSSAPI/,
+      ],
+      [
+        ["--sasl-mechanism", "OAUTHBEARER", "--session-lifetime-ms", "-1"],
+        /--session-lifetime-ms needs an integer >= 0: current value is -1/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      assert.equal(await main(["broker", ...args], io), 2, args.join(" "));
+      assert.match(err.at(-1)!, message);
+    }
+    const out: string[] = [];
+    assert.equal(await main(["broker", "--help"], { ...io, stdout: (l) => out.push(l) }), 0);
+    assert.match(out.join("\n"), /--session-lifetime-ms MS/);
+    assert.match(out.join("\n"), /OAUTHBEARER/);
   });
 
   test("main() answers --help per command, and usage errors with exit code 2", async () => {
