@@ -69,3 +69,37 @@ export class UsageError extends Error {
     this.name = "UsageError";
   }
 }
+
+/**
+ * Runs `make`, turning the TypeError or RangeError of a bad option into a
+ * {@linkcode UsageError}: the producer's checks name its option (`lingerMs`), where
+ * the user gave a flag or `-X`.
+ *
+ * @example A producer's option check as a usage error
+ * ```ts
+ * import { UsageError, usageErrorsOf } from "./command.ts";
+ *
+ * try {
+ *   usageErrorsOf(() => {
+ *     throw new RangeError("lingerMs must be >= 0");
+ *   });
+ * } catch (error) {
+ *   console.log(error instanceof UsageError); // true
+ * }
+ * ```
+ *
+ * @typeParam T What `make` returns.
+ * @param make Builds something from the options.
+ * @returns What `make` returned.
+ * @throws {UsageError} For a TypeError or RangeError of `make`; other errors as they are.
+ */
+export function usageErrorsOf<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}

@@ -12,9 +12,9 @@
 import process from "node:process";
 import type { ProducerOptions } from "../../mod.ts";
 import { startTestBroker, type TestBroker } from "../testing.ts";
-import { type FlagSpec, parseFlags } from "./args.ts";
+import { type Flags, type FlagSpec, parseFlags } from "./args.ts";
 import { ClusterReader } from "./cluster_reader.ts";
-import { type CliIo, type Command, UsageError } from "./command.ts";
+import { type CliIo, type Command, UsageError, usageErrorsOf } from "./command.ts";
 import { DemoCheck, demoRecords, type DemoShape } from "./demo_records.ts";
 import { count, mebibytes, perSecond, seconds } from "./format.ts";
 import { javaConfig } from "./java_config.ts";
@@ -81,139 +81,178 @@ function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+type DemoFlags = Flags<typeof FLAGS>;
+
+/** What a run needs, from the flags. */
+interface DemoPlan {
+  readonly flags: DemoFlags;
+  readonly shape: DemoShape;
+  readonly topic: string;
+  readonly quiet: boolean;
+  readonly showProgress: boolean;
+  readonly write: (text: string) => void;
+  readonly producerOptions: Partial<ProducerOptions>;
+}
+
+function plan(args: readonly string[], io: CliIo): DemoPlan {
+  const flags = parseFlags(args, FLAGS);
+  if (
+    flags["--bootstrap"] !== undefined &&
+    (flags["--brokers"] ?? flags["--partitions"]) !== undefined
+  ) {
+    throw new UsageError(
+      "--brokers and --partitions are for the in-process broker, not --bootstrap",
+    );
+  }
+  if (flags["--progress"] === true && flags["--quiet"] === true) {
+    throw new UsageError("--progress and --quiet disagree: give one");
+  }
+  const java = javaConfig(flags["-X"] ?? []);
+  if (java.security.size > 0) {
+    throw new UsageError(`-X ${[...java.security.keys()][0]}: the demo takes no TLS or SASL`);
+  }
+  if (java.options.bootstrap !== undefined) {
+    throw new UsageError("give the cluster with --bootstrap");
+  }
+  const quiet = flags["--quiet"] === true;
+  return {
+    flags,
+    shape: {
+      records: flags["--records"] ?? DEFAULTS.records,
+      keys: flags["--keys"] ?? DEFAULTS.keys,
+      valueBytes: flags["--value-bytes"] ?? DEFAULTS.valueBytes,
+    },
+    topic: flags["--topic"] ?? DEFAULTS.topic,
+    quiet,
+    showProgress: !quiet &&
+      (flags["--progress"] ?? io.stderrIsTerminal ?? process.stderr.isTTY === true),
+    write: io.stderrRaw ?? ((text: string) => void process.stderr.write(text)),
+    producerOptions: java.options,
+  };
+}
+
+/** The line that says what the demo is about to do. */
+function openingLine(
+  p: DemoPlan,
+  partitions: number,
+  bootstrap: readonly string[],
+  broker: TestBroker | undefined,
+): string {
+  const where = broker === undefined
+    ? bootstrap.join(",")
+    : `a test broker in this process (${broker.brokers.length} broker${
+      broker.brokers.length === 1 ? "" : "s"
+    }, ${bootstrap.join(",")})`;
+  return `demo: ${count(p.shape.records)} records (${
+    count(p.shape.keys)
+  } keys, ${p.shape.valueBytes}-byte values) to ${p.topic} (${partitions} partitions) on ${where}`;
+}
+
+/** Produces the records through the metered sink; returns how long it took, in ms. */
+async function produce(p: DemoPlan, bootstrap: readonly string[]): Promise<number> {
+  const options: ProducerOptions = {
+    maxBlockMs: p.flags["--timeout"] ?? DEFAULTS.timeoutMs,
+    ...p.producerOptions,
+    bootstrap,
+    topic: p.topic,
+  };
+  const sink = usageErrorsOf(() => meteredSink(options));
+  const started = performance.now();
+  const rate = new AckRate();
+  const producing = p.showProgress
+    ? new ProgressLine(p.write, () => {
+      const s = sink.snapshot();
+      return progressText(s, rate.sample(performance.now() - started, s["record-ack-total"]));
+    })
+    : undefined;
+  producing?.start();
+  try {
+    await demoRecords(p.shape).pipeTo(sink.writable);
+  } finally {
+    producing?.stop();
+    await sink.close().catch(() => {});
+  }
+  return performance.now() - started;
+}
+
+/** Reads back what was produced over Fetch and checks it; how long it took, and the verdict. */
+async function readBack(
+  p: DemoPlan,
+  reader: ClusterReader,
+  partitions: number,
+  before: readonly bigint[],
+): Promise<{ readMs: number; verdict: ReturnType<DemoCheck["verdict"]> }> {
+  const after = await reader.offsets(p.topic, "latest");
+  const check = new DemoCheck(p.shape, partitions);
+  let read = 0;
+  const started = performance.now();
+  const reading = p.showProgress
+    ? new ProgressLine(
+      p.write,
+      () => `reading back over Fetch: ${count(read)} of ${count(p.shape.records)} records`,
+    )
+    : undefined;
+  reading?.start();
+  try {
+    await reader.read(p.topic, before, after, (partition, offset, key, value) => {
+      read++;
+      check.record(partition, offset, key, value);
+    });
+  } finally {
+    reading?.stop();
+  }
+  return { readMs: performance.now() - started, verdict: check.verdict() };
+}
+
+/** The figures of the result line. */
+function figures(shape: DemoShape, produceMs: number, readMs: number): string {
+  const payload = shape.records * shape.valueBytes + keyBytes(shape);
+  return `${count(shape.records)} records produced in ${seconds(produceMs)}: ${
+    count(perSecond(shape.records, produceMs))
+  } records/s, ${
+    (perSecond(payload, produceMs) / 1e6).toFixed(1)
+  } MB/s (keys and values); read back over Fetch in ${seconds(readMs)}; peak RSS ${
+    mebibytes(peakRss())
+  }`;
+}
+
 /** The `demo` command. */
 export const demoCommand: Command = {
   name: "demo",
   summary: "produce a million records to an in-process broker, read them back, check them",
   help: HELP,
   async run(args: readonly string[], io: CliIo): Promise<number> {
-    const flags = parseFlags(args, FLAGS);
-    const external = flags["--bootstrap"];
-    if (external !== undefined && (flags["--brokers"] ?? flags["--partitions"]) !== undefined) {
-      throw new UsageError(
-        "--brokers and --partitions are for the in-process broker, not --bootstrap",
-      );
-    }
-    if (flags["--progress"] === true && flags["--quiet"] === true) {
-      throw new UsageError("--progress and --quiet disagree: give one");
-    }
-    const java = javaConfig(flags["-X"] ?? []);
-    if (java.security.size > 0) {
-      throw new UsageError(`-X ${[...java.security.keys()][0]}: the demo takes no TLS or SASL`);
-    }
-    if (java.options.bootstrap !== undefined) {
-      throw new UsageError("give the cluster with --bootstrap");
-    }
-    const shape: DemoShape = {
-      records: flags["--records"] ?? DEFAULTS.records,
-      keys: flags["--keys"] ?? DEFAULTS.keys,
-      valueBytes: flags["--value-bytes"] ?? DEFAULTS.valueBytes,
-    };
-    const topic = flags["--topic"] ?? DEFAULTS.topic;
-    const quiet = flags["--quiet"] === true;
-    const showProgress = !quiet &&
-      (flags["--progress"] ?? io.stderrIsTerminal ?? process.stderr.isTTY === true);
-    const write = io.stderrRaw ?? ((text: string) => void process.stderr.write(text));
-
+    const p = plan(args, io);
+    const external = p.flags["--bootstrap"];
     let broker: TestBroker | undefined;
     let reader: ClusterReader | undefined;
     try {
       if (external === undefined) {
-        const brokers = flags["--brokers"] ?? DEFAULTS.brokers;
-        const partitions = flags["--partitions"] ?? DEFAULTS.partitions;
         broker = await startTestBroker({
-          brokers,
-          topics: { [topic]: { partitions, retentionBytes: -1 } },
+          brokers: p.flags["--brokers"] ?? DEFAULTS.brokers,
+          topics: {
+            [p.topic]: {
+              partitions: p.flags["--partitions"] ?? DEFAULTS.partitions,
+              retentionBytes: -1,
+            },
+          },
         });
       }
       const bootstrap = broker?.bootstrap ?? external!.split(",").map((a) => a.trim());
       reader = await ClusterReader.open(bootstrap);
-      const partitions = await reader.partitions(topic);
-      const before = await reader.offsets(topic, "latest");
-      if (!quiet) {
-        io.stderr(
-          `demo: ${count(shape.records)} records (${
-            count(shape.keys)
-          } keys, ${shape.valueBytes}-byte values) to ${topic} (${partitions} partitions) on ${
-            broker === undefined
-              ? bootstrap.join(",")
-              : `a test broker in this process (${broker.brokers.length} broker${
-                broker.brokers.length === 1 ? "" : "s"
-              }, ${bootstrap.join(",")})`
-          }`,
-        );
-      }
-
-      // Produce.
-      const options: ProducerOptions = {
-        maxBlockMs: flags["--timeout"] ?? DEFAULTS.timeoutMs,
-        ...java.options,
-        bootstrap,
-        topic,
-      };
-      let sink;
-      try {
-        sink = meteredSink(options);
-      } catch (error) {
-        if (error instanceof TypeError || error instanceof RangeError) {
-          throw new UsageError(error.message);
-        }
-        throw error;
-      }
-      const started = performance.now();
-      const rate = new AckRate();
-      const producing = showProgress
-        ? new ProgressLine(write, () => {
-          const s = sink.snapshot();
-          return progressText(s, rate.sample(performance.now() - started, s["record-ack-total"]));
-        })
-        : undefined;
-      producing?.start();
-      try {
-        await demoRecords(shape).pipeTo(sink.writable);
-      } finally {
-        producing?.stop();
-        await sink.close().catch(() => {});
-      }
-      const produceMs = performance.now() - started;
-
-      // Read back over Fetch, and check.
-      const after = await reader.offsets(topic, "latest");
-      const check = new DemoCheck(shape, partitions);
-      let read = 0;
-      const readStarted = performance.now();
-      const reading = showProgress
-        ? new ProgressLine(
-          write,
-          () => `reading back over Fetch: ${count(read)} of ${count(shape.records)} records`,
-        )
-        : undefined;
-      reading?.start();
-      try {
-        await reader.read(topic, before, after, (partition, offset, key, value) => {
-          read++;
-          check.record(partition, offset, key, value);
-        });
-      } finally {
-        reading?.stop();
-      }
-      const readMs = performance.now() - readStarted;
-      const verdict = check.verdict();
-      const payload = shape.records * shape.valueBytes + keyBytes(shape);
-      const figures = `${count(shape.records)} records produced in ${seconds(produceMs)}: ${
-        count(perSecond(shape.records, produceMs))
-      } records/s, ${
-        (perSecond(payload, produceMs) / 1e6).toFixed(1)
-      } MB/s (keys and values); read back over Fetch in ${seconds(readMs)}; peak RSS ${
-        mebibytes(peakRss())
-      }`;
+      const partitions = await reader.partitions(p.topic);
+      const before = await reader.offsets(p.topic, "latest");
+      if (!p.quiet) io.stderr(openingLine(p, partitions, bootstrap, broker));
+      const produceMs = await produce(p, bootstrap);
+      const { readMs, verdict } = await readBack(p, reader, partitions, before);
+      const result = figures(p.shape, produceMs, readMs);
       if (verdict.verified) {
         io.stdout(
-          `demo: ${figures}; verified: every record once, on its murmur2 partition, in order`,
+          `demo: ${result}; verified: every record once, on its murmur2 partition, in order`,
         );
         return 0;
       }
-      io.stdout(`demo: ${figures}; NOT verified: ${verdict.problems.join("; ")}`);
+      io.stdout(`demo: ${result}; NOT verified: ${verdict.problems.join("; ")}`);
       return 1;
     } finally {
       reader?.close();

@@ -88,10 +88,6 @@ export function inputRecords(
 ): InputRecords {
   const splitter = new LineSplitter();
   const iterator = input[Symbol.asyncIterator]();
-  const delimiter = options.keyDelimiter === undefined || options.keyDelimiter === ""
-    ? undefined
-    : new TextEncoder().encode(options.keyDelimiter);
-  const keepEmpty = options.keepEmpty === true;
   const partition = options.partition;
   let records = 0;
   let failure: InputError | undefined;
@@ -103,39 +99,13 @@ export function inputRecords(
     records++;
   };
   const fail = (reason: string, line: number): false => {
-    failure = new InputError(
-      `Cannot read line ${line} of ${options.name} as ${reason}`,
-      line,
-      records,
-    );
+    const message = `Cannot read line ${line} of ${options.name} as ${reason}`;
+    failure = new InputError(message, line, records);
     return false;
   };
   const onLine = options.format === "json"
-    ? (bytes: Uint8Array, start: number, end: number, n: number): boolean => {
-      if (end === start) return true;
-      let text: string;
-      try {
-        text = utf8.decode(bytes.subarray(start, end));
-      } catch {
-        return fail("it is not UTF-8", n);
-      }
-      try {
-        emit(jsonRecord(text));
-      } catch (error) {
-        return fail((error as Error).message, n);
-      }
-      return true;
-    }
-    : (bytes: Uint8Array, start: number, end: number): boolean => {
-      if (end === start && !keepEmpty) return true;
-      const at = delimiter === undefined ? -1 : indexOf(bytes, start, end, delimiter);
-      emit(
-        at < 0
-          ? { key: null, value: bytes.subarray(start, end) }
-          : { key: bytes.subarray(start, at), value: bytes.subarray(at + delimiter!.length, end) },
-      );
-      return true;
-    };
+    ? jsonLines(emit, fail)
+    : textLines(options.keyDelimiter, options.keepEmpty === true, emit);
 
   const readable = new ReadableStream<ProducerRecord>({
     start(c) {
@@ -170,6 +140,52 @@ export function inputRecords(
     get records() {
       return records;
     },
+  };
+}
+
+/** Reads `bytes[start..end)`, line `n` of the input: false when it stops the input. */
+type OnLine = (bytes: Uint8Array, start: number, end: number, n: number) => boolean;
+
+/** `--format json`: a line is one record object; empty lines are skipped. */
+function jsonLines(
+  emit: (record: ProducerRecord) => void,
+  fail: (reason: string, line: number) => false,
+): OnLine {
+  return (bytes, start, end, n) => {
+    if (end === start) return true;
+    let text: string;
+    try {
+      text = utf8.decode(bytes.subarray(start, end));
+    } catch {
+      return fail("it is not UTF-8", n);
+    }
+    try {
+      emit(jsonRecord(text));
+    } catch (error) {
+      return fail((error as Error).message, n);
+    }
+    return true;
+  };
+}
+
+/** `--format lines`: a line is a value, or a key and a value split at the first delimiter. */
+function textLines(
+  keyDelimiter: string | undefined,
+  keepEmpty: boolean,
+  emit: (record: ProducerRecord) => void,
+): OnLine {
+  const delimiter = keyDelimiter === undefined || keyDelimiter === ""
+    ? undefined
+    : new TextEncoder().encode(keyDelimiter);
+  return (bytes, start, end) => {
+    if (end === start && !keepEmpty) return true;
+    const at = delimiter === undefined ? -1 : indexOf(bytes, start, end, delimiter);
+    emit(
+      at < 0
+        ? { key: null, value: bytes.subarray(start, end) }
+        : { key: bytes.subarray(start, at), value: bytes.subarray(at + delimiter!.length, end) },
+    );
+    return true;
   };
 }
 

@@ -10,13 +10,19 @@
 import { createReadStream, openSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { KafkaDeliveryError, type ProducerOptions } from "../../mod.ts";
-import { type FlagSpec, parseFlags } from "./args.ts";
-import { type CliIo, type Command, UsageError } from "./command.ts";
+import { type Flags, type FlagSpec, parseFlags } from "./args.ts";
+import { type CliIo, type Command, UsageError, usageErrorsOf } from "./command.ts";
 import { count, megabytes, perSecond, seconds } from "./format.ts";
-import { InputError, inputRecords } from "./input_records.ts";
+import {
+  InputError,
+  type InputFormat,
+  type InputOptions,
+  type InputRecords,
+  inputRecords,
+} from "./input_records.ts";
 import { javaConfig } from "./java_config.ts";
 import { AckRate, type MeteredSink, meteredSink, ProgressLine, progressText } from "./progress.ts";
-import { DEFAULT_PASSWORD_ENV, securityOptions } from "./security_flags.ts";
+import { DEFAULT_PASSWORD_ENV, type SecurityFlags, securityOptions } from "./security_flags.ts";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -98,13 +104,22 @@ const FLAGS = {
 interface Plan {
   options: ProducerOptions;
   file: string | undefined;
-  format: "lines" | "json";
-  keyDelimiter: string | undefined;
-  keepEmpty: boolean;
-  partition: number | undefined;
+  input: Omit<InputOptions, "name">;
   progress: boolean | undefined;
   quiet: boolean;
 }
+
+type ProduceFlags = Flags<typeof FLAGS>;
+
+/** The security flags, by the field of {@link SecurityFlags} each sets. */
+const SECURITY_FLAGS = {
+  "--tls-ca": "tlsCa",
+  "--tls-cert": "tlsCert",
+  "--tls-key": "tlsKey",
+  "--sasl-mechanism": "saslMechanism",
+  "--sasl-username": "saslUsername",
+  "--sasl-password-env": "saslPasswordEnv",
+} as const;
 
 function plan(args: readonly string[], env: Readonly<Record<string, string | undefined>>): Plan {
   const flags = parseFlags(args, FLAGS);
@@ -114,11 +129,41 @@ function plan(args: readonly string[], env: Readonly<Record<string, string | und
     );
   }
   const java = javaConfig(flags["-X"] ?? []);
+  const { topic, bootstrap, format } = checkFlags(flags, java.options);
+  const security = securityOptions(securityFlags(flags), java.security, env, readPem);
+  const options: ProducerOptions = {
+    maxBlockMs: flags["--timeout"] ?? DEFAULT_TIMEOUT_MS,
+    ...java.options,
+    ...security,
+    bootstrap,
+    topic,
+  };
+  const partition = flags["--partition"];
+  const keyDelimiter = flags["--key-delimiter"];
+  return {
+    options,
+    file: flags["--file"],
+    input: {
+      format,
+      ...(keyDelimiter !== undefined ? { keyDelimiter } : {}),
+      keepEmpty: flags["--keep-empty"] === true,
+      ...(partition !== undefined ? { partition } : {}),
+    },
+    progress: flags["--progress"],
+    quiet: flags["--quiet"] === true,
+  };
+}
+
+/** Checks the flags that go together; returns the topic, the bootstrap list and the format. */
+function checkFlags(
+  flags: ProduceFlags,
+  javaOptions: Partial<ProducerOptions>,
+): { topic: string; bootstrap: string | readonly string[]; format: InputFormat } {
   const topic = flags["--topic"];
   if (topic === undefined) throw new UsageError("--topic is required");
-  const bootstrap = flags["--bootstrap"] ?? java.options.bootstrap;
+  const bootstrap = flags["--bootstrap"] ?? javaOptions.bootstrap;
   if (bootstrap === undefined) throw new UsageError("--bootstrap is required");
-  if (flags["--bootstrap"] !== undefined && java.options.bootstrap !== undefined) {
+  if (flags["--bootstrap"] !== undefined && javaOptions.bootstrap !== undefined) {
     throw new UsageError("--bootstrap and -X bootstrap.servers disagree: give one");
   }
   const format = flags["--format"] ?? "lines";
@@ -132,50 +177,28 @@ function plan(args: readonly string[], env: Readonly<Record<string, string | und
   if (flags["--progress"] === true && flags["--quiet"] === true) {
     throw new UsageError("--progress and --quiet disagree: give one");
   }
-  if (flags["--timeout"] !== undefined && java.options.maxBlockMs !== undefined) {
+  if (flags["--timeout"] !== undefined && javaOptions.maxBlockMs !== undefined) {
     throw new UsageError("--timeout and -X max.block.ms disagree: give one");
   }
-  const security = securityOptions(
-    {
-      ...(flags["--tls"] ? { tls: true } : {}),
-      ...(flags["--tls-ca"] !== undefined ? { tlsCa: flags["--tls-ca"] } : {}),
-      ...(flags["--tls-cert"] !== undefined ? { tlsCert: flags["--tls-cert"] } : {}),
-      ...(flags["--tls-key"] !== undefined ? { tlsKey: flags["--tls-key"] } : {}),
-      ...(flags["--sasl-mechanism"] !== undefined
-        ? { saslMechanism: flags["--sasl-mechanism"] }
-        : {}),
-      ...(flags["--sasl-username"] !== undefined ? { saslUsername: flags["--sasl-username"] } : {}),
-      ...(flags["--sasl-password-env"] !== undefined
-        ? { saslPasswordEnv: flags["--sasl-password-env"] }
-        : {}),
-    },
-    java.security,
-    env,
-    (path) => {
-      try {
-        return readFileSync(path, "utf8");
-      } catch (error) {
-        throw new UsageError(`Cannot read ${path}: ${(error as Error).message}`);
-      }
-    },
-  );
-  const options: ProducerOptions = {
-    maxBlockMs: flags["--timeout"] ?? DEFAULT_TIMEOUT_MS,
-    ...java.options,
-    ...security,
-    bootstrap,
-    topic,
-  };
-  return {
-    options,
-    file: flags["--file"],
-    format,
-    keyDelimiter: flags["--key-delimiter"],
-    keepEmpty: flags["--keep-empty"] === true,
-    partition: flags["--partition"],
-    progress: flags["--progress"],
-    quiet: flags["--quiet"] === true,
-  };
+  return { topic, bootstrap, format };
+}
+
+function securityFlags(flags: ProduceFlags): SecurityFlags {
+  const out: { -readonly [K in keyof SecurityFlags]: SecurityFlags[K] } = {};
+  if (flags["--tls"]) out.tls = true;
+  for (const [flag, field] of Object.entries(SECURITY_FLAGS)) {
+    const value = flags[flag as keyof typeof SECURITY_FLAGS];
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+function readPem(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`Cannot read ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** The input's bytes: the file, or stdin. */
@@ -193,6 +216,61 @@ function plural(n: number, noun: string): string {
   return `${count(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
+/** How the pipe from the input to the sink ended. */
+interface Delivery {
+  delivered: number;
+  failed: number;
+  error: unknown;
+  interrupted: boolean;
+}
+
+/** Pipes the input into the sink until it ends, fails, or Ctrl-C stops it. */
+async function deliver(input: InputRecords, sink: MeteredSink): Promise<Delivery> {
+  const stop = new AbortController();
+  const onInterrupt = (): void => stop.abort(new Error("interrupted"));
+  process.once("SIGINT", onInterrupt);
+  try {
+    await input.readable.pipeTo(sink.writable, { signal: stop.signal });
+    return { delivered: input.records, failed: 0, error: undefined, interrupted: false };
+  } catch (error) {
+    const interrupted = stop.signal.aborted;
+    if (error instanceof KafkaDeliveryError) {
+      return { delivered: error.delivered, failed: error.failed, error, interrupted };
+    }
+    // The sink settled every record written before the pipe stopped: all delivered.
+    return { delivered: input.records, failed: 0, error, interrupted };
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
+/** Says on stderr why the run failed; returns the exit code. */
+function reportFailure(d: Delivery, io: CliIo): number {
+  const prefix = "webstream-kafka produce:";
+  const error = d.error;
+  if (error instanceof KafkaDeliveryError) {
+    const first = error.errors[0] ?? error;
+    io.stderr(
+      `${prefix} ${plural(error.failed, "record")} failed; the first error: ${first.message}`,
+    );
+    return d.interrupted ? 130 : 1;
+  }
+  if (d.interrupted) {
+    io.stderr(`${prefix} interrupted: the ${plural(d.delivered, "record")} read were delivered`);
+    return 130;
+  }
+  if (error instanceof InputError) {
+    io.stderr(
+      `${prefix} ${error.message}; the ${
+        plural(error.recordsBefore, "record")
+      } before it were delivered`,
+    );
+    return 1;
+  }
+  io.stderr(`${prefix} ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+}
+
 /** The `produce` command. */
 export const produceCommand: Command = {
   name: "produce",
@@ -200,23 +278,8 @@ export const produceCommand: Command = {
   help: HELP,
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const p = plan(args, io.env ?? process.env);
-    let sink: MeteredSink;
-    try {
-      sink = meteredSink(p.options);
-    } catch (error) {
-      // The producer's checks name our option (lingerMs); the user gave a flag or -X.
-      if (error instanceof TypeError || error instanceof RangeError) {
-        throw new UsageError(error.message);
-      }
-      throw error;
-    }
-    const input = inputRecords(openInput(p.file, io), {
-      format: p.format,
-      name: p.file ?? "stdin",
-      ...(p.keyDelimiter !== undefined ? { keyDelimiter: p.keyDelimiter } : {}),
-      keepEmpty: p.keepEmpty,
-      ...(p.partition !== undefined ? { partition: p.partition } : {}),
-    });
+    const sink = usageErrorsOf(() => meteredSink(p.options));
+    const input = inputRecords(openInput(p.file, io), { ...p.input, name: p.file ?? "stdin" });
 
     const started = performance.now();
     const rate = new AckRate();
@@ -231,28 +294,11 @@ export const produceCommand: Command = {
         },
       )
       : undefined;
-
-    const stop = new AbortController();
-    const onInterrupt = (): void => stop.abort(new Error("interrupted"));
-    process.once("SIGINT", onInterrupt);
     line?.start();
-    let failed = 0;
-    let delivered = 0;
-    let error: unknown;
+    let delivery: Delivery;
     try {
-      await input.readable.pipeTo(sink.writable, { signal: stop.signal });
-      delivered = input.records;
-    } catch (e) {
-      error = e;
-      if (e instanceof KafkaDeliveryError) {
-        failed = e.failed;
-        delivered = e.delivered;
-      } else {
-        // The sink settled every record written before the pipe stopped: all delivered.
-        delivered = input.records;
-      }
+      delivery = await deliver(input, sink);
     } finally {
-      process.off("SIGINT", onInterrupt);
       line?.stop();
       await sink.close().catch(() => {});
     }
@@ -260,33 +306,11 @@ export const produceCommand: Command = {
     const bytes = sink.snapshot()["byte-ack-total"];
     if (!p.quiet) {
       io.stderr(
-        `${plural(delivered, "record")} (${megabytes(bytes)}) in ${seconds(ms)}, ${
-          count(perSecond(delivered, ms))
-        } records/s, ${count(failed)} failed`,
+        `${plural(delivery.delivered, "record")} (${megabytes(bytes)}) in ${seconds(ms)}, ${
+          count(perSecond(delivery.delivered, ms))
+        } records/s, ${count(delivery.failed)} failed`,
       );
     }
-    if (error === undefined) return 0;
-    const prefix = "webstream-kafka produce:";
-    if (error instanceof KafkaDeliveryError) {
-      const first = error.errors[0] ?? error;
-      io.stderr(
-        `${prefix} ${plural(error.failed, "record")} failed; the first error: ${first.message}`,
-      );
-      return stop.signal.aborted ? 130 : 1;
-    }
-    if (stop.signal.aborted) {
-      io.stderr(`${prefix} interrupted: the ${plural(delivered, "record")} read were delivered`);
-      return 130;
-    }
-    if (error instanceof InputError) {
-      io.stderr(
-        `${prefix} ${error.message}; the ${
-          plural(error.recordsBefore, "record")
-        } before it were delivered`,
-      );
-      return 1;
-    }
-    io.stderr(`${prefix} ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return delivery.error === undefined ? 0 : reportFailure(delivery, io);
   },
 };

@@ -96,20 +96,57 @@ export function securityOptions(
     throw new UsageError("reading files is not available here");
   },
 ): SecurityOptions {
+  const protocol = checkJavaConfigs(java);
+  const mechanism = either("--sasl-mechanism", flags.saslMechanism, "sasl.mechanism", java);
+  const username = either("--sasl-username", flags.saslUsername, "sasl.username", java);
+  const caCerts = trustedCertificates(flags, java, readText);
+  const client = clientCertificate(flags, java, readText);
+
+  const tlsAsked = flags.tls === true || caCerts.length > 0 || client !== undefined;
+  const tlsByProtocol = protocol === "SSL" || protocol === "SASL_SSL";
+  if (tlsAsked && (protocol === "PLAINTEXT" || protocol === "SASL_PLAINTEXT")) {
+    throw new UsageError(`TLS settings and -X security.protocol=${protocol} disagree`);
+  }
+  const saslByProtocol = protocol === "SASL_PLAINTEXT" || protocol === "SASL_SSL";
+  if (
+    (mechanism !== undefined || username !== undefined) &&
+    (protocol === "PLAINTEXT" || protocol === "SSL")
+  ) {
+    throw new UsageError(`SASL settings and -X security.protocol=${protocol} disagree`);
+  }
+
+  const out: SecurityOptions = {};
+  if (tlsAsked || tlsByProtocol) {
+    const tls: TlsOptions = {};
+    if (caCerts.length > 0) tls.caCerts = caCerts;
+    if (client !== undefined) {
+      tls.cert = client.cert;
+      tls.key = client.key;
+    }
+    out.tls = Object.keys(tls).length === 0 ? true : tls;
+  }
+  if (mechanism !== undefined || username !== undefined || saslByProtocol) {
+    out.sasl = saslOption(mechanism, username, flags.saslPasswordEnv, env);
+  }
+  return out;
+}
+
+const SECURITY_CONFIGS = [
+  "security.protocol",
+  "sasl.mechanism",
+  "sasl.username",
+  "ssl.truststore.location",
+  "ssl.truststore.certificates",
+  "ssl.truststore.type",
+  "ssl.keystore.location",
+  "ssl.keystore.type",
+  "ssl.keystore.certificate.chain",
+];
+
+/** Refuses the security configs not taken; returns `security.protocol`, checked. */
+function checkJavaConfigs(java: ReadonlyMap<string, string>): string | undefined {
   for (const config of java.keys()) {
-    if (
-      ![
-        "security.protocol",
-        "sasl.mechanism",
-        "sasl.username",
-        "ssl.truststore.location",
-        "ssl.truststore.certificates",
-        "ssl.truststore.type",
-        "ssl.keystore.location",
-        "ssl.keystore.type",
-        "ssl.keystore.certificate.chain",
-      ].includes(config)
-    ) {
+    if (!SECURITY_CONFIGS.includes(config)) {
       throw new UsageError(
         `-X ${config} is not supported: TLS takes --tls, --tls-ca, --tls-cert and --tls-key (PEM files)`,
       );
@@ -129,9 +166,15 @@ export function securityOptions(
       `-X security.protocol must be ${PROTOCOLS.join(", ")}: current value is ${protocol}`,
     );
   }
-  const mechanism = either("--sasl-mechanism", flags.saslMechanism, "sasl.mechanism", java);
-  const username = either("--sasl-username", flags.saslUsername, "sasl.username", java);
+  return protocol;
+}
 
+/** The certificates to trust: `--tls-ca` or the truststore file, plus inline ones. */
+function trustedCertificates(
+  flags: SecurityFlags,
+  java: ReadonlyMap<string, string>,
+  readText: (path: string) => string,
+): string[] {
   const caCerts: string[] = [];
   const caFile = flags.tlsCa ?? java.get("ssl.truststore.location");
   if (flags.tlsCa !== undefined && java.has("ssl.truststore.location")) {
@@ -142,78 +185,68 @@ export function securityOptions(
   if (inlineCa !== undefined) {
     caCerts.push(...certificates(inlineCa, "-X ssl.truststore.certificates"));
   }
+  return caCerts;
+}
 
-  let cert: string | undefined;
-  let key: string | undefined;
+/** The client certificate and key, from the keystore file or `--tls-cert`/`--tls-key`. */
+function clientCertificate(
+  flags: SecurityFlags,
+  java: ReadonlyMap<string, string>,
+  readText: (path: string) => string,
+): { cert: string; key: string } | undefined {
+  let client: { cert: string; key: string } | undefined;
   const keystore = java.get("ssl.keystore.location");
   if (keystore !== undefined) {
     if (flags.tlsCert !== undefined || flags.tlsKey !== undefined) {
       throw new UsageError("-X ssl.keystore.location and --tls-cert/--tls-key disagree: give one");
     }
     const pem = readText(keystore);
-    cert = certificates(pem, keystore).join("\n");
-    key = PRIVATE_KEY.exec(pem)?.[0];
+    const cert = certificates(pem, keystore).join("\n");
+    const key = PRIVATE_KEY.exec(pem)?.[0];
     if (key === undefined) throw new UsageError(`${keystore} holds no PEM private key`);
+    client = { cert, key };
   } else if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   } else if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) {
-    cert = certificates(readText(flags.tlsCert), flags.tlsCert).join("\n");
-    key = PRIVATE_KEY.exec(readText(flags.tlsKey))?.[0];
+    const cert = certificates(readText(flags.tlsCert), flags.tlsCert).join("\n");
+    const key = PRIVATE_KEY.exec(readText(flags.tlsKey))?.[0];
     if (key === undefined) throw new UsageError(`${flags.tlsKey} holds no PEM private key`);
+    client = { cert, key };
   }
   if (java.has("ssl.keystore.certificate.chain")) {
     throw new UsageError(
       "-X ssl.keystore.certificate.chain needs its key, which never goes on the command line: use --tls-cert and --tls-key",
     );
   }
+  return client;
+}
 
-  const tlsAsked = flags.tls === true || caCerts.length > 0 || cert !== undefined;
-  const tlsByProtocol = protocol === "SSL" || protocol === "SASL_SSL";
-  if (tlsAsked && (protocol === "PLAINTEXT" || protocol === "SASL_PLAINTEXT")) {
-    throw new UsageError(`TLS settings and -X security.protocol=${protocol} disagree`);
+/** The `sasl` option: a password mechanism, its user, and the password from the environment. */
+function saslOption(
+  mechanism: string | undefined,
+  username: string | undefined,
+  passwordEnv: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): SaslOptions {
+  if (mechanism === undefined) {
+    throw new UsageError(`SASL needs --sasl-mechanism (${MECHANISMS.join(", ")})`);
   }
-  const saslByProtocol = protocol === "SASL_PLAINTEXT" || protocol === "SASL_SSL";
-  if (
-    (mechanism !== undefined || username !== undefined) &&
-    (protocol === "PLAINTEXT" || protocol === "SSL")
-  ) {
-    throw new UsageError(`SASL settings and -X security.protocol=${protocol} disagree`);
+  if (!(MECHANISMS as readonly string[]).includes(mechanism)) {
+    throw new UsageError(
+      `--sasl-mechanism must be ${MECHANISMS.join(", ")}: current value is ${mechanism}${
+        mechanism === "OAUTHBEARER" ? " (OAUTHBEARER needs a token provider: use the library)" : ""
+      }`,
+    );
   }
-
-  const out: SecurityOptions = {};
-  if (tlsAsked || tlsByProtocol) {
-    const tls: TlsOptions = {};
-    if (caCerts.length > 0) tls.caCerts = caCerts;
-    if (cert !== undefined && key !== undefined) {
-      tls.cert = cert;
-      tls.key = key;
-    }
-    out.tls = Object.keys(tls).length === 0 ? true : tls;
+  if (username === undefined) {
+    throw new UsageError(`--sasl-mechanism ${mechanism} needs --sasl-username`);
   }
-  if (mechanism !== undefined || username !== undefined || saslByProtocol) {
-    if (mechanism === undefined) {
-      throw new UsageError(`SASL needs --sasl-mechanism (${MECHANISMS.join(", ")})`);
-    }
-    if (!(MECHANISMS as readonly string[]).includes(mechanism)) {
-      throw new UsageError(
-        `--sasl-mechanism must be ${MECHANISMS.join(", ")}: current value is ${mechanism}${
-          mechanism === "OAUTHBEARER"
-            ? " (OAUTHBEARER needs a token provider: use the library)"
-            : ""
-        }`,
-      );
-    }
-    if (username === undefined) {
-      throw new UsageError(`--sasl-mechanism ${mechanism} needs --sasl-username`);
-    }
-    const variable = flags.saslPasswordEnv ?? DEFAULT_PASSWORD_ENV;
-    const password = env[variable];
-    if (password === undefined || password === "") {
-      throw new UsageError(
-        `--sasl-username needs its password in the environment variable $${variable}, which is not set`,
-      );
-    }
-    out.sasl = { mechanism: mechanism as PasswordMechanism, username, password };
+  const variable = passwordEnv ?? DEFAULT_PASSWORD_ENV;
+  const password = env[variable];
+  if (password === undefined || password === "") {
+    throw new UsageError(
+      `--sasl-username needs its password in the environment variable $${variable}, which is not set`,
+    );
   }
-  return out;
+  return { mechanism: mechanism as PasswordMechanism, username, password };
 }
