@@ -24,6 +24,7 @@ import { Reader } from "../protocol/reader.ts";
 import type { ApiVersionRange } from "../protocol/versions.ts";
 import { Writer } from "../protocol/writer.ts";
 import type { Transport } from "../net/transport.ts";
+import { ByteQueue } from "./byte_queue.ts";
 import type { BrokerNodeState, ClusterState } from "./cluster_state.ts";
 import type { DropPoint, Faults } from "./faults.ts";
 import type {
@@ -58,9 +59,6 @@ export interface ConnectionHost {
   /** Reports a request that broke the protocol (the connection is closed). */
   readonly onProtocolError: (error: KafkaProtocolError) => void;
 }
-
-/** The largest frame buffer a connection keeps for its next requests. */
-const MAX_KEPT_FRAME = 4 * 1024 * 1024;
 
 /** What {@link BrokerConnection} decodes a body to when it did not decode. */
 const NOT_DECODED = Symbol("not decoded");
@@ -121,10 +119,7 @@ export class BrokerConnection {
   readonly #session: ConnectionSession;
   readonly #counts = new Map<string, number>();
   #reason = "the client closed it";
-  #chunks: Uint8Array[] = [];
-  #buffered = 0;
-  /** Frames spanning chunks are assembled here, reused from one request to the next. */
-  #frame: Uint8Array = new Uint8Array(0);
+  readonly #reads = new ByteQueue();
 
   /**
    * Starts serving an accepted connection.
@@ -168,7 +163,7 @@ export class BrokerConnection {
     const reader = this.#transport.readable.getReader();
     try {
       while (!this.#abort.signal.aborted) {
-        const sizeBytes = await this.#take(reader, 4);
+        const sizeBytes = await this.#reads.take(reader, 4);
         if (sizeBytes === null) break;
         const size = new DataView(sizeBytes.buffer, sizeBytes.byteOffset, 4).getInt32(0);
         if (size < 0 || size > this.#host.maxRequestBytes) {
@@ -179,7 +174,7 @@ export class BrokerConnection {
           );
           break;
         }
-        const frame = await this.#take(reader, size, true);
+        const frame = await this.#reads.take(reader, size, true);
         if (frame === null) {
           if (!this.#abort.signal.aborted) this.#reason = "the client closed it mid-request";
           break;
@@ -199,55 +194,6 @@ export class BrokerConnection {
       await this.#transport.closed;
       this.#host.onEnd(this, this.#summary());
     }
-  }
-
-  /**
-   * Reads exactly `n` bytes, or null at end of stream. A frame (`reuse`) that spans
-   * chunks is assembled into the connection's own buffer: requests are handled one at
-   * a time, and what a handler keeps of a request (the record batches) it copies, so
-   * the buffer is free again once the request is handled.
-   */
-  async #take(
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-    n: number,
-    reuse = false,
-  ): Promise<Uint8Array | null> {
-    while (this.#buffered < n) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch {
-        return null;
-      }
-      if (result.done) return null;
-      this.#chunks.push(result.value);
-      this.#buffered += result.value.length;
-    }
-    const first = this.#chunks[0]!;
-    let out: Uint8Array;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-    } else {
-      if (reuse && n <= MAX_KEPT_FRAME) {
-        if (this.#frame.length < n) {
-          this.#frame = new Uint8Array(Math.max(n, this.#frame.length * 2));
-        }
-        out = this.#frame.subarray(0, n);
-      } else out = new Uint8Array(n);
-      let at = 0;
-      while (at < n) {
-        const chunk = this.#chunks[0]!;
-        const part = Math.min(chunk.length, n - at);
-        out.set(chunk.subarray(0, part), at);
-        at += part;
-        if (part === chunk.length) this.#chunks.shift();
-        else this.#chunks[0] = chunk.subarray(part);
-      }
-    }
-    this.#buffered -= n;
-    return out;
   }
 
   #refuse(error: KafkaProtocolError): void {
