@@ -203,7 +203,8 @@ export interface AskedTopic {
   readonly partitions: readonly number[];
 }
 
-const ZERO_ID = new Uint8Array(16);
+/** The all-zero topic id: none (a topic named by name, or not found). */
+export const NO_TOPIC_ID: Uint8Array = new Uint8Array(16);
 
 /**
  * Finds the topics a Produce or Fetch request names, and takes the faults injected on
@@ -223,7 +224,7 @@ export function resolveTopics(
   const byId = ctx.version >= 13;
   const cluster = ctx.cluster;
   const topics = asked.map((t) =>
-    byId ? cluster.topicsById.get(hexOf(t.topicId ?? ZERO_ID)) : cluster.topics.get(t.name)
+    byId ? cluster.topicsById.get(hexOf(t.topicId ?? NO_TOPIC_ID)) : cluster.topics.get(t.name)
   );
   const injected = ctx.faults.takePartitionErrors(
     apiKey,

@@ -28,11 +28,10 @@ import {
   leaderEpochError,
   leaderHint,
   leadershipError,
+  NO_TOPIC_ID,
   type RequestHandler,
   resolveTopics,
 } from "../handler.ts";
-
-const ZERO_ID = new Uint8Array(16);
 
 function empty(partitionIndex: number, errorCode: number): FetchResponsePartition {
   return {
@@ -171,7 +170,7 @@ function build(
     const topic = topics[i];
     return {
       topic: byId ? "" : asked.topic,
-      topicId: topic?.id ?? asked.topicId ?? ZERO_ID,
+      topicId: topic?.id ?? asked.topicId ?? NO_TOPIC_ID,
       partitions: asked.partitions.map((p) => pass.partition(topic, p)),
     };
   });

@@ -16,14 +16,12 @@ import {
   type MetadataResponseTopic,
 } from "../../protocol/metadata.ts";
 import { hexOf, type TopicState, validTopicName } from "../cluster_state.ts";
-import type { BrokerContext, RequestHandler } from "../handler.ts";
+import { type BrokerContext, NO_TOPIC_ID, type RequestHandler } from "../handler.ts";
 
 const NO_OPERATIONS = -2147483648;
 /** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS: no authorizer. */
 const TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) |
   (1 << 10) | (1 << 11);
-const ZERO_ID = new Uint8Array(16);
-
 function describe(
   ctx: BrokerContext,
   topic: TopicState,
@@ -100,16 +98,16 @@ export const metadataHandler: RequestHandler<MetadataRequest, MetadataResponse> 
       if (asked.name === null) {
         const topic = id === undefined ? undefined : cluster.topicsById.get(hexOf(id));
         return topic === undefined
-          ? missing(null, id ?? ZERO_ID, ErrorCode.UNKNOWN_TOPIC_ID)
+          ? missing(null, id ?? NO_TOPIC_ID, ErrorCode.UNKNOWN_TOPIC_ID)
           : describe(ctx, topic, operations);
       }
       let topic = cluster.topics.get(asked.name);
       if (topic === undefined) {
         if (!validTopicName(asked.name)) {
-          return missing(asked.name, ZERO_ID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+          return missing(asked.name, NO_TOPIC_ID, ErrorCode.INVALID_TOPIC_EXCEPTION);
         }
         if (!ctx.settings.autoCreateTopics || request.allowAutoTopicCreation === false) {
-          return missing(asked.name, ZERO_ID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          return missing(asked.name, NO_TOPIC_ID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }
         const config = { ...ctx.settings.defaultTopic };
         config.replicationFactor = Math.min(config.replicationFactor, cluster.brokers.size);
@@ -121,7 +119,9 @@ export const metadataHandler: RequestHandler<MetadataRequest, MetadataResponse> 
   },
   errorResponse(ctx, request, code) {
     // Before v13 a Metadata response has no top-level error: each topic carries it.
-    const topics = (request.topics ?? []).map((t) => missing(t.name, t.topicId ?? ZERO_ID, code));
+    const topics = (request.topics ?? []).map((t) =>
+      missing(t.name, t.topicId ?? NO_TOPIC_ID, code)
+    );
     return response(ctx, ctx.version >= 13 ? [] : topics, ctx.version >= 13 ? code : 0);
   },
 };

@@ -31,11 +31,10 @@ import {
   type BrokerContext,
   leaderHint,
   leadershipError,
+  NO_TOPIC_ID,
   type RequestHandler,
   resolveTopics,
 } from "../handler.ts";
-
-const ZERO_ID = new Uint8Array(16);
 
 interface Outcome {
   errorCode: number;
@@ -215,7 +214,7 @@ export const produceHandler: RequestHandler<ProduceRequest, ProduceResponse> = {
       });
       return {
         name: byId ? "" : data.name,
-        topicId: topic?.id ?? data.topicId ?? ZERO_ID,
+        topicId: topic?.id ?? data.topicId ?? NO_TOPIC_ID,
         partitionResponses,
       };
     });
