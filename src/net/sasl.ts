@@ -116,7 +116,10 @@ async function handshake(
 ): Promise<number> {
   const handshakeVersion = versions.get(ApiKey.SaslHandshake);
   const authenticateVersion = versions.get(ApiKey.SaslAuthenticate);
-  if (handshakeVersion === undefined || authenticateVersion === undefined) {
+  // v0 would send the tokens as bare frames: only SaslAuthenticate is spoken here.
+  if (
+    handshakeVersion === undefined || handshakeVersion < 1 || authenticateVersion === undefined
+  ) {
     throw new KafkaError(ErrorCode.ILLEGAL_SASL_STATE, {
       message:
         `Cannot authenticate with ${where} as the broker offers no SaslHandshake v1 and SaslAuthenticate`,

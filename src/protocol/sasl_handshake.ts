@@ -2,8 +2,9 @@
  * SaslHandshake (key 17): names the SASL mechanism a connection will authenticate
  * with, and learns the ones the broker's listener enables.
  *
- * Version notes: v0 means the SASL tokens that follow travel as raw frames, not as
- * SaslAuthenticate requests; this client speaks only v1 (Kafka 1.0+), as Java does.
+ * Version notes: v0 and v1 have the same body; v0 means the SASL tokens that follow
+ * travel as bare size-prefixed frames, not as SaslAuthenticate requests. The client
+ * speaks only v1 (Kafka 1.0+), as Java does; the test broker serves both, as Kafka does.
  *
  * @module
  */
@@ -64,7 +65,7 @@ function encodeSaslHandshakeResponse(
 }
 
 /**
- * The SaslHandshake API, v1 only (never flexible).
+ * The SaslHandshake API, v0-v1 (never flexible).
  *
  * @example Asking for SCRAM-SHA-256
  * ```ts
@@ -78,7 +79,7 @@ function encodeSaslHandshakeResponse(
 export const saslHandshakeApi: ServerApi<SaslHandshakeRequest, SaslHandshakeResponse> = {
   key: ApiKey.SaslHandshake,
   name: "SaslHandshake",
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 1,
   flexibleFrom: Infinity,
   encode: encodeSaslHandshake,

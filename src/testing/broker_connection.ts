@@ -35,6 +35,7 @@ import type {
 } from "./handler.ts";
 import { handlers } from "./handlers.ts";
 import { unsupportedApiVersions } from "./handlers/api_versions.ts";
+import { completeAuthentication } from "./handlers/sasl_authenticate.ts";
 import { mayReauthenticate } from "./handlers/sasl_handshake.ts";
 import type { TransactionCoordinator } from "./transaction_coordinator.ts";
 
@@ -179,7 +180,8 @@ export class BrokerConnection {
           if (!this.#abort.signal.aborted) this.#reason = "the client closed it mid-request";
           break;
         }
-        await this.#handle(frame);
+        if (this.#session.sasl === "raw") await this.#rawToken(frame);
+        else await this.#handle(frame);
       }
     } catch (error) {
       if (!this.#abort.signal.aborted) {
@@ -225,6 +227,36 @@ export class BrokerConnection {
     const request = this.#decodeBody(r, handler, version, label);
     if (request === NOT_DECODED) return;
     await this.#dispatch(handler, request, label, correlationId, version);
+  }
+
+  /**
+   * A bare SASL token, after a SaslHandshake v0: the answer is a bare size-prefixed
+   * token too; a failure closes the connection with no answer, as Kafka does.
+   */
+  async #rawToken(token: Uint8Array): Promise<void> {
+    const session = this.#session;
+    const label = "SASL token (after SaslHandshake v0)";
+    this.#counts.set(label, (this.#counts.get(label) ?? 0) + 1);
+    const step = await session.exchange!.step(token);
+    let reply: Uint8Array;
+    if (step.state === "failed") {
+      this.close(`${label} failed (${step.reason ?? step.message})`);
+      return;
+    } else if (step.state === "continue") {
+      reply = step.token;
+    } else {
+      const now = this.#host.cluster.settings.now();
+      const completed = completeAuthentication(session, step, now, this.#host.settings);
+      if (typeof completed === "string") {
+        this.close(`${label} failed (${completed})`);
+        return;
+      }
+      reply = step.token;
+    }
+    const frame = new Uint8Array(4 + reply.length);
+    new DataView(frame.buffer).setInt32(0, reply.length);
+    frame.set(reply, 4);
+    await this.#write(frame);
   }
 
   #readHeader(r: Reader): RequestHeader | null {

@@ -43,8 +43,11 @@ export interface BrokerSettings {
 
 /** The state of one connection that handlers may change. */
 export interface ConnectionSession {
-  /** `"none"` without SASL; else where the authentication stands. */
-  sasl: "none" | "handshake" | "authenticate" | "done";
+  /**
+   * `"none"` without SASL; else where the authentication stands: `"authenticate"` takes
+   * SaslAuthenticate requests, `"raw"` (after a SaslHandshake v0) bare size-prefixed tokens.
+   */
+  sasl: "none" | "handshake" | "authenticate" | "raw" | "done";
   /** The mechanism chosen by SaslHandshake. */
   mechanism: TestSaslMechanism | null;
   /** The authentication in progress. */

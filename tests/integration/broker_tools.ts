@@ -129,6 +129,8 @@ export interface KcatReadOptions {
   isolation?: "read_committed" | "read_uncommitted";
   /** Only this partition. */
   partition?: number;
+  /** More kcat arguments (e.g. `-X` security settings). */
+  extra?: readonly string[];
 }
 
 /**
@@ -164,6 +166,7 @@ export async function kcatReadBack(
     "%p %o %T %K %S\\n%k%s",
   ];
   if (options.partition !== undefined) args.push("-p", String(options.partition));
+  args.push(...options.extra ?? []);
   const r = await runTool("kcat", args, { timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`kcat -C failed (${r.code}): ${r.stderr}`);
   if (/error|fail/i.test(r.stderr)) throw new Error(`kcat -C reported: ${r.stderr}`);

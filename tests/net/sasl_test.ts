@@ -113,17 +113,21 @@ describe("authenticate()", () => {
     assert.match(first, /^n,,n=alice,r=[A-Za-z0-9+/]{32}$/);
   });
 
-  test("a broker without SaslHandshake v1 fails with ILLEGAL_SASL_STATE", async () => {
-    const { connection } = scripted([]);
-    await assert.rejects(
-      authenticate(
-        connection,
-        new Map(),
-        { mechanism: "PLAIN", username: "a", password: "b" },
-        "b:1",
-      ),
-      (e: Error) => e.name === "ILLEGAL_SASL_STATE" && /offers no SaslHandshake v1/.test(e.message),
-    );
+  test("a broker without SaslHandshake v1 (none, or v0 only) fails with ILLEGAL_SASL_STATE", async () => {
+    for (const versions of [new Map<number, number>(), new Map([[17, 0], [36, 0]])]) {
+      const { connection, sent } = scripted([]);
+      await assert.rejects(
+        authenticate(
+          connection,
+          versions,
+          { mechanism: "PLAIN", username: "a", password: "b" },
+          "b:1",
+        ),
+        (e: Error) =>
+          e.name === "ILLEGAL_SASL_STATE" && /offers no SaslHandshake v1/.test(e.message),
+      );
+      assert.equal(sent.length, 0, "nothing sent");
+    }
   });
 
   test("isAuthenticationError() is true only for the SASL error codes", () => {

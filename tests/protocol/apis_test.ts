@@ -40,7 +40,7 @@ describe("apis", () => {
       ["FindCoordinator", 0, 6, 3],
       ["AddPartitionsToTxn", 0, 3, 3],
       ["EndTxn", 0, 5, 3],
-      ["SaslHandshake", 1, 1, Infinity],
+      ["SaslHandshake", 0, 1, Infinity],
       ["SaslAuthenticate", 0, 2, 2],
     ]);
   });

@@ -16,9 +16,9 @@ import {
 } from "../fixtures/protocol_helpers.ts";
 
 describe("saslHandshakeApi", () => {
-  test("saslHandshakeApi describes SaslHandshake v1, never flexible", () => {
+  test("saslHandshakeApi describes SaslHandshake v0-v1, never flexible", () => {
     assert.equal(saslHandshakeApi.key, 17);
-    assert.equal(saslHandshakeApi.minVersion, 1);
+    assert.equal(saslHandshakeApi.minVersion, 0);
     assert.equal(saslHandshakeApi.maxVersion, 1);
     assert.equal(saslHandshakeApi.flexibleFrom, Infinity);
   });
@@ -29,8 +29,11 @@ describe("saslHandshakeApi", () => {
     assert.equal(toHex(bytes), kafkaFixtures["SaslHandshake.request.v1"]);
   });
 
-  test("encode() refuses v0 (raw SASL frames) and v2", () => {
-    assert.throws(() => encode(saslHandshakeApi, 0, { mechanism: "PLAIN" }), RangeError);
+  test("encode() writes v0 as v1 (only what follows differs) and refuses v2", () => {
+    assert.deepEqual(
+      encode(saslHandshakeApi, 0, { mechanism: "PLAIN" }),
+      encode(saslHandshakeApi, 1, { mechanism: "PLAIN" }),
+    );
     assert.throws(() => encode(saslHandshakeApi, 2, { mechanism: "PLAIN" }), RangeError);
   });
 

@@ -38,7 +38,7 @@ describe("test broker: ApiVersions and Metadata", () => {
         [2, 1, 11], // ListOffsets
         [3, 1, 13], // Metadata
         [10, 0, 6], // FindCoordinator
-        [17, 1, 1], // SaslHandshake
+        [17, 0, 1], // SaslHandshake
         [18, 0, 4], // ApiVersions
         [22, 0, 5], // InitProducerId
         [23, 2, 4], // OffsetForLeaderEpoch

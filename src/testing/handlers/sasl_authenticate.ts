@@ -16,7 +16,8 @@ import {
   type SaslAuthenticateRequest,
   type SaslAuthenticateResponse,
 } from "../../protocol/sasl_authenticate.ts";
-import type { ConnectionSession, RequestHandler } from "../handler.ts";
+import type { BrokerSettings, ConnectionSession, RequestHandler } from "../handler.ts";
+import type { SaslStep } from "../sasl_server.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -63,6 +64,36 @@ export function sessionLifetimeMs(
   return Math.max(0, maxReauthMs > 0 ? Math.min(left, maxReauthMs) : left);
 }
 
+/**
+ * Ends a successful SASL exchange: the session is authenticated as the exchange's user,
+ * for Kafka's lifetime (see {@link sessionLifetimeMs}); a re-authentication must keep
+ * the principal.
+ *
+ * @param session The connection's state.
+ * @param step The exchange's last step.
+ * @param now The broker's clock (ms).
+ * @param settings The broker's `sessionLifetimeMs`.
+ * @returns The session's lifetime (null: none), or why the principal may not change.
+ */
+export function completeAuthentication(
+  session: ConnectionSession,
+  step: Extract<SaslStep, { state: "done" }>,
+  now: number,
+  settings: Pick<BrokerSettings, "sessionLifetimeMs">,
+): number | null | string {
+  const renewed = session.reauthenticating;
+  if (renewed !== null && renewed.user !== step.user) {
+    return `Cannot change principals during re-authentication from User.${renewed.user}: User.${step.user}`;
+  }
+  session.sasl = "done";
+  session.exchange = null;
+  session.reauthenticating = null;
+  session.user = step.user;
+  const lifetime = sessionLifetimeMs(now, step.expiresAtMs, settings.sessionLifetimeMs);
+  session.sessionExpiresMs = lifetime === null ? Infinity : now + lifetime;
+  return lifetime;
+}
+
 /** The SaslAuthenticate handler, v0-v2. */
 export const saslAuthenticateHandler: RequestHandler<
   SaslAuthenticateRequest,
@@ -91,20 +122,14 @@ export const saslAuthenticateHandler: RequestHandler<
     if (step.state === "continue") {
       return { errorCode: 0, errorMessage: null, authBytes: step.token, sessionLifetimeMs: 0n };
     }
-    const renewed = session.reauthenticating;
-    if (renewed !== null && renewed.user !== step.user) {
-      return fail(
-        session,
-        `Cannot change principals during re-authentication from User.${renewed.user}: User.${step.user}`,
-      );
-    }
-    session.sasl = "done";
-    session.exchange = null;
-    session.reauthenticating = null;
-    session.user = step.user;
-    const now = ctx.cluster.settings.now();
-    const lifetime = sessionLifetimeMs(now, step.expiresAtMs, ctx.settings.sessionLifetimeMs);
-    session.sessionExpiresMs = lifetime === null ? Infinity : now + lifetime;
+    const completed = completeAuthentication(
+      session,
+      step,
+      ctx.cluster.settings.now(),
+      ctx.settings,
+    );
+    if (typeof completed === "string") return fail(session, completed);
+    const lifetime = completed;
     return {
       errorCode: 0,
       errorMessage: null,

@@ -1,6 +1,7 @@
 /**
- * SaslHandshake (v1): the client names its mechanism; the broker lists the ones it
- * enables. On a broker without SASL, or out of turn, it is ILLEGAL_SASL_STATE, and an
+ * SaslHandshake (v0-v1): the client names its mechanism; the broker lists the ones it
+ * enables. After v1 the tokens travel in SaslAuthenticate requests; after v0 as bare
+ * size-prefixed frames, as Kafka's `SaslServerAuthenticator` takes them. On a broker without SASL, or out of turn, it is ILLEGAL_SASL_STATE, and an
  * unknown mechanism UNSUPPORTED_SASL_MECHANISM; either way the connection then closes.
  *
  * On an authenticated connection it begins a re-authentication in place (KIP-368), as
@@ -64,10 +65,10 @@ function exchangeFor(settings: BrokerSettings, mechanism: TestSaslMechanism): Sa
     : settings.saslUsers!.exchange(mechanism);
 }
 
-/** The SaslHandshake handler, v1 (v0 is raw SASL frames, not served). */
+/** The SaslHandshake handler, v0-v1. */
 export const saslHandshakeHandler: RequestHandler<SaslHandshakeRequest, SaslHandshakeResponse> = {
   api: saslHandshakeApi,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 1,
   partitioned: false,
   handle(ctx, request) {
@@ -75,7 +76,8 @@ export const saslHandshakeHandler: RequestHandler<SaslHandshakeRequest, SaslHand
     const mechanisms = [...ctx.settings.saslMechanisms];
     if (session.sasl === "done") {
       const now = ctx.cluster.settings.now();
-      if (!mayReauthenticate(session, now)) {
+      // KIP-368: a re-authentication goes through SaslAuthenticate, so v1 or later.
+      if (ctx.version === 0 || !mayReauthenticate(session, now)) {
         return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
       }
       session.lastReauthenticationMs = now;
@@ -102,7 +104,7 @@ export const saslHandshakeHandler: RequestHandler<SaslHandshakeRequest, SaslHand
               `SASL mechanism '${chosen}' requested by client is not supported for re-authentication of mechanism '${previous}'`,
           }),
       };
-    session.sasl = "authenticate";
+    session.sasl = ctx.version === 0 ? "raw" : "authenticate";
     return { errorCode: ErrorCode.NONE, mechanisms };
   },
   errorResponse: (ctx, _request, code) => ({
