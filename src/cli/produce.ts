@@ -256,14 +256,18 @@ function reportFailure(d: Delivery, io: CliIo): number {
     return d.interrupted ? 130 : 1;
   }
   if (d.interrupted) {
-    io.stderr(`${prefix} interrupted: the ${plural(d.delivered, "record")} read were delivered`);
+    io.stderr(
+      `${prefix} interrupted: the ${plural(d.delivered, "record")} read ${
+        d.delivered === 1 ? "was" : "were"
+      } delivered`,
+    );
     return 130;
   }
   if (error instanceof InputError) {
     io.stderr(
-      `${prefix} ${error.message}; the ${
-        plural(error.recordsBefore, "record")
-      } before it were delivered`,
+      `${prefix} ${error.message}; the ${plural(error.recordsBefore, "record")} before it ${
+        error.recordsBefore === 1 ? "was" : "were"
+      } delivered`,
     );
     return 1;
   }
