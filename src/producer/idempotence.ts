@@ -10,6 +10,7 @@
  * @module
  */
 
+import { KafkaError } from "../errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { initProducerIdApi } from "../protocol/init_producer_id.ts";
 import { agreedVersion } from "../protocol/versions.ts";
@@ -87,6 +88,32 @@ export async function requestProducerId(
   });
   if (response.errorCode !== ErrorCode.NONE) return response.errorCode;
   return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+}
+
+/** As Java for a producer that is idempotent but not transactional. */
+const IDEMPOTENT_TRANSACTION_TIMEOUT_MS = 2147483647;
+
+/**
+ * How an idempotent producer without a transactional id gets its identity: InitProducerId
+ * from any broker; a refusal is a {@link KafkaError} naming the broker.
+ *
+ * @param any A ready broker, any one.
+ * @returns The producer's {@link InitProducerIdentity}.
+ */
+export function idempotentIdentity(any: () => Promise<BrokerSession>): InitProducerIdentity {
+  return async (current) => {
+    const session = await any();
+    const identity = await requestProducerId(
+      session,
+      null,
+      IDEMPOTENT_TRANSACTION_TIMEOUT_MS,
+      current,
+    );
+    if (typeof identity !== "number") return identity;
+    throw new KafkaError(identity, {
+      message: `InitProducerId from broker at ${session.address}`,
+    });
+  };
 }
 
 /** Options of {@link Idempotence}. */

@@ -27,12 +27,13 @@ import { MetadataSnapshot } from "../cluster/metadata_snapshot.ts";
 import { requestMetadata } from "../cluster/metadata_request.ts";
 import { BrokerPool } from "../net/broker_pool.ts";
 import { defaultConnect } from "../net/default_connect.ts";
-import { type Cancel, type Clock, systemClock } from "../timers.ts";
+import { type Clock, systemClock } from "../timers.ts";
+import { CloseDeadline, closeTimeout } from "./close_deadline.ts";
+import { type AppendRecord, sendRecord, sendRecords } from "./send_records.ts";
 import type { ProducerRecord, RecordMetadata } from "../types.ts";
-import { CountingCompletion } from "./counting_completion.ts";
 import { countingConnect } from "./counting_connect.ts";
 import { normalizeHeaders } from "./headers.ts";
-import { type InitProducerIdentity, requestProducerId } from "./idempotence.ts";
+import { idempotentIdentity, type InitProducerIdentity } from "./idempotence.ts";
 import { createSink } from "./kafka_sink.ts";
 import {
   type ProducerOptions,
@@ -54,9 +55,6 @@ import { TransactionManager } from "./transaction_manager.ts";
 import { zstdCodec } from "./zstd_codec.ts";
 
 registerCompressionCodec(zstdCodec);
-
-/** As Java for a producer that is idempotent but not transactional. */
-const IDEMPOTENT_TRANSACTION_TIMEOUT_MS = 2147483647;
 
 /** A record waiting for its topic's metadata. */
 interface Pending<K, V> {
@@ -81,12 +79,8 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   #closed = false;
   #closing: Promise<void> | null = null;
   #fatal: Error | null = null;
-  /** When close()'s deadline passes (ms), Infinity for none. */
-  #deadlineAt = Infinity;
-  #cancelDeadline: Cancel = () => {};
-  /** Resolves when close()'s deadline passed and what was left failed. */
-  readonly #forced = Promise.withResolvers<void>();
-  #forcedError: KafkaCloseTimeoutError | null = null;
+  readonly #deadline: CloseDeadline;
+  readonly #append: AppendRecord<K, V> = (record, completion) => this.append(record, completion);
 
   /**
    * @param options The producer options.
@@ -96,6 +90,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     super();
     const o = this.#options = resolveProducerOptions(options);
     this.#clock = clock;
+    this.#deadline = new CloseDeadline(clock, (timeoutMs) => this.#force(timeoutMs));
     const telemetry = this.#telemetry = new ProducerTelemetry(this, {
       clock,
       logger: o.logger,
@@ -193,19 +188,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     if (transactions !== undefined) {
       initProducerIdentity = (current) => transactions.identity(current);
     } else if (o.idempotent) {
-      initProducerIdentity = async (current) => {
-        const session = await this.#pool.any();
-        const identity = await requestProducerId(
-          session,
-          null,
-          IDEMPOTENT_TRANSACTION_TIMEOUT_MS,
-          current,
-        );
-        if (typeof identity !== "number") return identity;
-        throw new KafkaError(identity, {
-          message: `InitProducerId from broker at ${session.address}`,
-        });
-      };
+      initProducerIdentity = idempotentIdentity(() => this.#pool.any());
     }
     return new Sender(this.#metadata, this.#pool, {
       acks: o.acks,
@@ -243,45 +226,8 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   send(
     records: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[],
   ): Promise<RecordMetadata> | Promise<RecordMetadata[]> {
-    if (Array.isArray(records)) return this.#sendMany(records);
-    return this.#sendOne(records as ProducerRecord<K, V>);
-  }
-
-  #sendOne(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const completion: RecordCompletion = {
-        timestamp: 0,
-        resolve: (batch, index, baseOffset, logAppendTime) =>
-          resolve({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: baseOffset < 0n ? -1n : baseOffset + BigInt(index),
-            timestamp: logAppendTime >= 0 ? logAppendTime : completion.timestamp,
-          }),
-        reject,
-      };
-      try {
-        const waiting = this.append(record, completion);
-        if (waiting !== undefined) waiting.catch(reject);
-      } catch (error) {
-        reject(error);
-      }
-    });
-  }
-
-  async #sendMany(records: readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
-    const results = await Promise.allSettled(records.map((r) => this.#sendOne(r)));
-    const failures = new CountingCompletion();
-    const out: RecordMetadata[] = [];
-    for (const result of results) {
-      if (result.status === "fulfilled") {
-        failures.resolve();
-        out.push(result.value);
-      } else failures.reject(result.reason);
-    }
-    const error = failures.error();
-    if (error !== null) throw error;
-    return out;
+    if (Array.isArray(records)) return sendRecords(this.#append, records);
+    return sendRecord(this.#append, records as ProducerRecord<K, V>);
   }
 
   /**
@@ -475,7 +421,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
       return Promise.reject(error);
     }
     this.#closing ??= this.#shutDown();
-    if (timeoutMs !== Infinity) this.#setDeadline(timeoutMs);
+    if (timeoutMs !== Infinity) this.#deadline.set(timeoutMs);
     return this.#closing;
   }
 
@@ -485,9 +431,9 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     // After a forced close it still runs to its end, against closed connections.
     settled.catch(() => {});
     try {
-      await Promise.race([settled, this.#forced.promise]);
+      await Promise.race([settled, this.#deadline.passed]);
     } finally {
-      this.#cancelDeadline();
+      this.#deadline.cancel();
       this.#closed = true;
       this.#sender.close(new KafkaClosedError(CLOSED_MESSAGE));
       this.#metadata.close();
@@ -495,7 +441,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
       // The sockets are released (and disconnect reported) before close() resolves.
       await Promise.all(this.#telemetry.sessions.map((s) => s.connection.closed));
     }
-    if (this.#forcedError !== null) throw this.#forcedError;
+    if (this.#deadline.error !== null) throw this.#deadline.error;
   }
 
   async #settleAll(): Promise<void> {
@@ -503,7 +449,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     // As Java's close(): a transaction left open is aborted, so read_committed
     // consumers do not wait for the coordinator's transaction timeout.
     const transactions = this.#transactions;
-    if (transactions?.inTransaction && this.#fatal === null && this.#forcedError === null) {
+    if (transactions?.inTransaction && this.#fatal === null && this.#deadline.error === null) {
       await transactions.end(false).catch(() => {});
     }
     this.#closed = true;
@@ -511,36 +457,24 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     await this.#sender.whenIdle();
   }
 
-  #setDeadline(timeoutMs: number): void {
-    const at = this.#clock.now() + timeoutMs;
-    if (at >= this.#deadlineAt) return;
-    this.#deadlineAt = at;
-    this.#cancelDeadline();
-    this.#cancelDeadline = this.#clock.schedule(() => this.#force(timeoutMs), timeoutMs);
-  }
-
   /** close()'s deadline passed: whatever is not settled fails now, naming how many. */
-  #force(timeoutMs: number): void {
+  #force(timeoutMs: number): KafkaCloseTimeoutError | null {
     const records = this.#accumulator.outstanding;
-    if (records > 0) {
-      const error = this.#forcedError = new KafkaCloseTimeoutError(
-        records,
-        this.#sender.recordsInFlight,
-        timeoutMs,
-      );
-      this.#telemetry.events.log("warn", error.message, { records, timeoutMs });
-      this.#closed = true;
-      this.#topicWaits.failAll(error);
-      this.#accumulator.abort(error);
-      this.#sender.abort(error);
-    } else {
+    if (records === 0) {
       this.#telemetry.events.log(
         "warn",
         `close() reached its timeoutMs (${timeoutMs}) with every record settled; closing now`,
         { records, timeoutMs },
       );
+      return null;
     }
-    this.#forced.resolve();
+    const error = new KafkaCloseTimeoutError(records, this.#sender.recordsInFlight, timeoutMs);
+    this.#telemetry.events.log("warn", error.message, { records, timeoutMs });
+    this.#closed = true;
+    this.#topicWaits.failAll(error);
+    this.#accumulator.abort(error);
+    this.#sender.abort(error);
+    return error;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -550,29 +484,4 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   get writable(): WritableStream<ProducerRecord<K, V>> {
     return createSink(this, false);
   }
-}
-
-/** The `timeoutMs` of close()'s options, checked; Infinity when not given. */
-function closeTimeout(options: CloseOptions | undefined): number {
-  if (options === undefined) return Infinity;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot close producer as options must be an object: current value is ${String(options)}`,
-    );
-  }
-  const timeoutMs = options.timeoutMs;
-  if (timeoutMs === undefined) return Infinity;
-  if (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs)) {
-    throw new TypeError(
-      `Cannot close producer as timeoutMs must be a number: current value is ${
-        typeof timeoutMs === "string" ? JSON.stringify(timeoutMs) : String(timeoutMs)
-      }`,
-    );
-  }
-  if (timeoutMs < 0) {
-    throw new RangeError(
-      `Cannot close producer as timeoutMs must be at least 0: current value is ${timeoutMs}`,
-    );
-  }
-  return timeoutMs;
 }
