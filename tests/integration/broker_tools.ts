@@ -280,3 +280,58 @@ export function franzProducer(): Promise<{ binary: string } | { missing: string 
   })();
   return franzBuilt;
 }
+
+/** Where CI installs kafka-python (`pip install --target`), put on PYTHONPATH. */
+const kafkaPythonEnv = (): Record<string, string> =>
+  process.env.KAFKA_PYTHON_PATH === undefined ? {} : { PYTHONPATH: process.env.KAFKA_PYTHON_PATH };
+
+let kafkaPythonChecked: Promise<string | null> | undefined;
+
+/**
+ * Whether kafka-python runs here (`python3 -c "import kafka"`, with KAFKA_PYTHON_PATH).
+ *
+ * @returns null when it does, else why not.
+ */
+export function kafkaPythonMissing(): Promise<string | null> {
+  kafkaPythonChecked ??= runTool("python3", ["-c", "import kafka"], {
+    timeoutMs: 30_000,
+    env: kafkaPythonEnv(),
+  }).then(
+    (r) =>
+      r.code === 0
+        ? null
+        : `python3 cannot import kafka (pip install kafka-python==3.0.12): ${r.stderr.trim()}`,
+    (error) => `python3 not found: ${(error as Error).message}`,
+  );
+  return kafkaPythonChecked;
+}
+
+/** What tests/integration/kafka_python/judge.py saw. */
+export interface KafkaPythonRun {
+  /** Partition and offset of each acknowledged record (idempotent mode), in send order. */
+  acked: [number, number][];
+  /** Partition, offset, key and value of each record read back. */
+  read: [number, number, string, string][];
+}
+
+/**
+ * Runs kafka-python's producer and consumer against a broker (see judge.py).
+ *
+ * @param bootstrap The bootstrap list.
+ * @param topic The topic.
+ * @param mode `idempotent` or `transactions`.
+ * @param sasl SASL mechanism, user and password, if any.
+ * @returns What it acknowledged and read.
+ */
+export async function kafkaPythonJudge(
+  bootstrap: readonly string[],
+  topic: string,
+  mode: "idempotent" | "transactions",
+  sasl?: { mechanism: string; username: string; password: string },
+): Promise<KafkaPythonRun> {
+  const args = [join(here, "kafka_python", "judge.py"), bootstrap.join(","), topic, mode];
+  if (sasl !== undefined) args.push(sasl.mechanism, sasl.username, sasl.password);
+  const r = await runTool("python3", args, { timeoutMs: 120_000, env: kafkaPythonEnv() });
+  if (r.code !== 0) throw new Error(`kafka-python judge failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(new TextDecoder().decode(r.stdout)) as KafkaPythonRun;
+}
