@@ -25,9 +25,11 @@ export { startTestBroker } from "./testing/test_broker.ts";
 export type {
   PartitionOffsets,
   RecordsOptions,
+  RequestCount,
   TestBroker,
   TestBrokerNode,
   TestBrokerOptions,
+  TestKafkaVersion,
   TestOauthBearerOptions,
   TestSaslOptions,
   TestTopicOptions,

@@ -51,8 +51,10 @@ export interface ConnectionHost {
   readonly node: BrokerNodeState;
   /** The broker settings. */
   readonly settings: BrokerSettings;
-  /** What ApiVersions advertises. */
+  /** What ApiVersions advertises, and the only versions served. */
   readonly served: readonly ApiVersionRange[];
+  /** Counts a request received (served or not). */
+  readonly received: (apiKey: number, version: number) => void;
   /** The largest request frame accepted (`socket.request.max.bytes`). */
   readonly maxRequestBytes: number;
   /** Reports a connection that ended, and why, for `--verbose` logs. */
@@ -211,6 +213,7 @@ export class BrokerConnection {
     const handler = handlers.get(apiKey);
     const label = `${apiName(apiKey)} v${version}`;
     this.#counts.set(label, (this.#counts.get(label) ?? 0) + 1);
+    this.#host.received(apiKey, version);
     if (handler === undefined) {
       this.#refuse(
         new KafkaProtocolError(
@@ -219,8 +222,13 @@ export class BrokerConnection {
       );
       return;
     }
-    if (version < handler.minVersion || version > handler.maxVersion) {
-      await this.#refuseVersion(handler, correlationId, label);
+    const range = this.#host.served.find((r) => r.apiKey === apiKey);
+    const served = {
+      minVersion: range?.minVersion ?? handler.minVersion,
+      maxVersion: range?.maxVersion ?? handler.maxVersion,
+    };
+    if (version < served.minVersion || version > served.maxVersion) {
+      await this.#refuseVersion(handler, served, correlationId, label);
       return;
     }
     if (!this.#sessionAllows(apiKey, label)) return;
@@ -276,6 +284,7 @@ export class BrokerConnection {
   /** Answers a version not served: ApiVersions says which are, anything else closes. */
   async #refuseVersion(
     handler: AnyRequestHandler,
+    served: { minVersion: number; maxVersion: number },
     correlationId: number,
     label: string,
   ): Promise<void> {
@@ -286,7 +295,7 @@ export class BrokerConnection {
           correlationId,
           false,
           0,
-          unsupportedApiVersions(),
+          unsupportedApiVersions(served.maxVersion),
           apiVersionsApi.encodeResponse,
         ),
       );
@@ -294,7 +303,7 @@ export class BrokerConnection {
     }
     this.#refuse(
       new KafkaProtocolError(
-        `Cannot serve ${label} from ${this.remote}: the test broker serves v${handler.minVersion}-v${handler.maxVersion}`,
+        `Cannot serve ${label} from ${this.remote}: the test broker serves v${served.minVersion}-v${served.maxVersion}`,
       ),
     );
   }

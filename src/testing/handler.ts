@@ -39,6 +39,10 @@ export interface BrokerSettings {
   oauthBearer: UnsecuredOauthBearer | null;
   /** The longest a SASL session lasts (`connections.max.reauth.ms`; 0: no limit). */
   sessionLifetimeMs: number;
+  /** Whose API versions are advertised. */
+  kafkaVersion: "4.3" | "3.9";
+  /** The finalized `transaction.version` level (2: transactions v2 are served). */
+  transactionVersion: number;
 }
 
 /** The state of one connection that handlers may change. */

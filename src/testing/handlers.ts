@@ -38,6 +38,36 @@ export const handlers: ReadonlyMap<number, AnyRequestHandler> = new Map(
   ].map((h) => [h.api.key, h as AnyRequestHandler]),
 );
 
+/** Kafka 3.9's newest versions where they are older than this broker's (from a 3.9.2 broker). */
+const KAFKA_39_MAX_VERSIONS: ReadonlyMap<number, number> = new Map([
+  [0, 11], // Produce
+  [1, 17], // Fetch
+  [2, 9], // ListOffsets
+  [3, 12], // Metadata
+  [26, 4], // EndTxn
+]);
+
+/**
+ * What a broker of one Kafka version advertises (and serves), in API key order.
+ *
+ * @param kafkaVersion "4.3" for every version this broker serves, "3.9" for Kafka 3.9's.
+ * @returns The ranges.
+ *
+ * @example Kafka 3.9 takes Produce up to v11
+ * ```ts
+ * import { servedApisOf } from "./handlers.ts";
+ *
+ * console.log(servedApisOf("3.9").find((r) => r.apiKey === 0)); // { apiKey: 0, minVersion: 3, maxVersion: 11 }
+ * ```
+ */
+export function servedApisOf(kafkaVersion: "4.3" | "3.9"): readonly ApiVersionRange[] {
+  if (kafkaVersion === "4.3") return servedApis;
+  return Object.freeze(servedApis.map((range) => ({
+    ...range,
+    maxVersion: Math.min(range.maxVersion, KAFKA_39_MAX_VERSIONS.get(range.apiKey) ?? Infinity),
+  })));
+}
+
 /**
  * What ApiVersions advertises, in API key order.
  *

@@ -14,13 +14,15 @@ import { BrokerConnection } from "./broker_connection.ts";
 import { ClusterState, type TopicConfig } from "./cluster_state.ts";
 import { Faults } from "./faults.ts";
 import type { BrokerSettings } from "./handler.ts";
-import { servedApis } from "./handlers.ts";
+import { handlers, servedApisOf } from "./handlers.ts";
 import { UnsecuredOauthBearer } from "./oauthbearer_server.ts";
 import { SaslUsers, TEST_SASL_MECHANISMS, type TestSaslMechanism } from "./sasl_server.ts";
 import { decodeStoredBatch, type StoredRecord } from "./stored_records.ts";
+import type { ApiVersionRange } from "../protocol/versions.ts";
 import type {
   PartitionOffsets,
   RecordsOptions,
+  RequestCount,
   TestBroker,
   TestBrokerNode,
   TestBrokerOptions,
@@ -104,6 +106,28 @@ function saslMechanisms(sasl: TestSaslOptions | undefined): TestSaslMechanism[] 
   return mechanisms;
 }
 
+/** Whose API versions are served, and the `transaction.version` level, checked. */
+function protocolSettings(
+  options: TestBrokerOptions,
+): Pick<BrokerSettings, "kafkaVersion" | "transactionVersion"> {
+  const kafkaVersion = options.kafkaVersion ?? "4.3";
+  if (kafkaVersion !== "4.3" && kafkaVersion !== "3.9") {
+    throw new TypeError(
+      `Cannot start test broker as kafkaVersion must be "4.3" or "3.9": current value is ${kafkaVersion}`,
+    );
+  }
+  const transactionVersion = options.transactionVersion ?? (kafkaVersion === "3.9" ? 0 : 2);
+  if (
+    ![0, 1, 2].includes(transactionVersion) ||
+    (kafkaVersion === "3.9" && transactionVersion !== 0)
+  ) {
+    throw new RangeError(
+      `Cannot start test broker as transactionVersion must be 0, 1 or 2 (0 with Kafka 3.9): current value is ${transactionVersion}`,
+    );
+  }
+  return { kafkaVersion, transactionVersion };
+}
+
 /** What the handlers read, checked. */
 function brokerSettings(
   options: TestBrokerOptions,
@@ -118,6 +142,7 @@ function brokerSettings(
     0,
   );
   return {
+    ...protocolSettings(options),
     autoCreateTopics: options.autoCreateTopics ?? false,
     defaultTopic: {
       partitions: positiveInt(options.defaultPartitions ?? 1, "defaultPartitions"),
@@ -153,6 +178,9 @@ class Broker implements TestBroker {
   readonly #log: ((line: string) => void) | undefined;
   readonly #listeners = new Map<number, Listener>();
   readonly #connections = new Map<number, Set<BrokerConnection>>();
+  readonly #served: readonly ApiVersionRange[];
+  /** Requests received, by `apiKey:version`. */
+  readonly #received = new Map<string, { apiKey: number; version: number; count: number }>();
   #closing: Promise<void> | undefined;
 
   constructor(options: TestBrokerOptions, brokerCount: number, host: string) {
@@ -169,6 +197,7 @@ class Broker implements TestBroker {
     );
     this.#defaults = topicDefaults(options, brokerCount);
     this.#settings = brokerSettings(options, this.#defaults, now);
+    this.#served = servedApisOf(this.#settings.kafkaVersion);
     this.#listen = options.listen ?? defaultListen;
     this.#tls = options.tls;
     this.#maxRequestBytes = positiveInt(
@@ -176,6 +205,12 @@ class Broker implements TestBroker {
       "maxRequestBytes",
     );
     this.#log = options.log;
+  }
+
+  requestCounts(): RequestCount[] {
+    return [...this.#received.values()]
+      .sort((a, b) => a.apiKey - b.apiKey || a.version - b.version)
+      .map((c) => ({ ...c, api: handlers.get(c.apiKey)?.api.name ?? `api ${c.apiKey}` }));
   }
 
   get bootstrap(): string[] {
@@ -293,7 +328,13 @@ class Broker implements TestBroker {
       faults: this.faults,
       node,
       settings: this.#settings,
-      served: servedApis,
+      served: this.#served,
+      received: (apiKey: number, version: number) => {
+        const key = `${apiKey}:${version}`;
+        const counted = this.#received.get(key);
+        if (counted === undefined) this.#received.set(key, { apiKey, version, count: 1 });
+        else counted.count++;
+      },
       maxRequestBytes: this.#maxRequestBytes,
       onEnd: (connection: BrokerConnection, summary: string) => {
         connections.delete(connection);

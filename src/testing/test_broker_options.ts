@@ -212,6 +212,24 @@ export interface TestBrokerOptions {
    */
   maxTransactionTimeoutMs?: number;
   /**
+   * Whose API versions the brokers advertise and serve: Kafka 4.3's, or Kafka 3.9's
+   * (Produce up to v11, Fetch v17, ListOffsets v9, Metadata v12, EndTxn v4, and no
+   * `transaction.version` feature), for clients that must fall back.
+   *
+   * @default {"4.3"}
+   */
+  kafkaVersion?: TestKafkaVersion;
+  /**
+   * The level of the `transaction.version` feature the cluster finalizes, as
+   * `kafka-storage format --feature transaction.version=N` sets it: 2, a new Kafka
+   * 4.x cluster's, serves transactions v2 (KIP-890 part 2: a transactional Produce
+   * v12+ adds its partition to the transaction, EndTxn v5 bumps the epoch at every
+   * transaction end); 1 or 0 only the classic protocol. Kafka 3.9 knows none.
+   *
+   * @default {2 (0 with kafkaVersion "3.9")}
+   */
+  transactionVersion?: 0 | 1 | 2;
+  /**
    * Sequence rules: `"kafka-4"` (Kafka 2.5+), or `"kafka-2.4"`, whose brokers answer
    * UNKNOWN_PRODUCER_ID and DUPLICATE_SEQUENCE_NUMBER where newer ones accept or say
    * OUT_OF_ORDER_SEQUENCE_NUMBER.
@@ -271,6 +289,21 @@ export interface TestBrokerOptions {
   log?: (line: string) => void;
 }
 
+/** Whose API versions a test broker advertises. */
+export type TestKafkaVersion = "4.3" | "3.9";
+
+/** How many requests of one API at one version a test cluster received. */
+export interface RequestCount {
+  /** The API key (0 Produce, 24 AddPartitionsToTxn, 26 EndTxn, ...). */
+  readonly apiKey: number;
+  /** The API's name, as Kafka's protocol guide spells it. */
+  readonly api: string;
+  /** The request version. */
+  readonly version: number;
+  /** How many, on every broker and connection since the cluster started. */
+  readonly count: number;
+}
+
 /** A broker of a test cluster. */
 export interface TestBrokerNode {
   /** The broker id. */
@@ -323,6 +356,13 @@ export interface TestBroker extends AsyncDisposable {
   readonly clusterId: string;
   /** Faults to inject. */
   readonly faults: Faults;
+  /**
+   * The requests the brokers received, by API and version (every request, served or
+   * refused), in API key then version order.
+   *
+   * @returns The counts.
+   */
+  requestCounts(): RequestCount[];
   /**
    * Creates a topic.
    *

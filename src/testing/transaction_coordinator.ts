@@ -6,6 +6,13 @@
  * it touched. A transaction older than its timeout is aborted (and its producer
  * fenced) the next time the coordinator looks, as Kafka's periodic check would.
  *
+ * Transactions v2 (KIP-890 part 2) too: a partition added by the producer's Produce
+ * v12+ (see the Produce handler), and EndTxn v5, which bumps the epoch as it ends the
+ * transaction (its markers carry the bumped epoch) and answers with the producer id
+ * and epoch to use next: a new producer id, at epoch 0, once the epoch is exhausted.
+ * A v5 EndTxn retried after its answer was lost is recognized by the epoch before the
+ * bump and answered again, as Kafka does.
+ *
  * Markers are written at once, so there is no PrepareCommit/PrepareAbort window in
  * which Kafka answers CONCURRENT_TRANSACTIONS, except after fencing an open
  * transaction, where Kafka answers it while the abort completes.
@@ -39,7 +46,14 @@ export interface TransactionState {
   readonly partitions: Set<PartitionState>;
   /** When the open transaction began. */
   startedMs: number;
+  /** Whether the last transaction was ended by an EndTxn v5 that bumped the epoch. */
+  endedByBump: boolean;
 }
+
+/** The outcome of a transactions v2 EndTxn: the identity to use next, or an error code. */
+export type EndResult =
+  | { readonly errorCode: 0; readonly producerId: bigint; readonly producerEpoch: number }
+  | { readonly errorCode: number; readonly producerId: -1n; readonly producerEpoch: -1 };
 
 /** A producer id and epoch, or an error code. */
 export type InitResult =
@@ -158,6 +172,7 @@ export class TransactionCoordinator {
         timeoutMs,
         partitions: new Set(),
         startedMs: -1,
+        endedByBump: false,
       };
       this.#transactions.set(transactionalId, txn);
       return { errorCode: 0, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
@@ -229,6 +244,7 @@ export class TransactionCoordinator {
     switch (txn.state) {
       case "Ongoing":
         this.#end(txn, commit);
+        txn.endedByBump = false;
         return ErrorCode.NONE;
       case "CompleteCommit":
         return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
@@ -237,6 +253,52 @@ export class TransactionCoordinator {
       default:
         return ErrorCode.INVALID_TXN_STATE;
     }
+  }
+
+  /**
+   * EndTxn v5 (transactions v2): ends the open transaction under a bumped epoch.
+   *
+   * @param transactionalId The transactional id.
+   * @param producerId The request's producer id.
+   * @param producerEpoch The request's epoch.
+   * @param commit True to commit, false to abort.
+   * @returns The producer id and epoch to use next, or the error code.
+   */
+  endTransactionV2(
+    transactionalId: string,
+    producerId: bigint,
+    producerEpoch: number,
+    commit: boolean,
+  ): EndResult {
+    const txn = this.get(transactionalId);
+    if (txn === undefined) return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    const complete = txn.state === "CompleteCommit" || txn.state === "CompleteAbort";
+    if (
+      complete && txn.endedByBump && producerId === txn.lastProducerId &&
+      producerEpoch === txn.lastProducerEpoch
+    ) {
+      // The retry of an EndTxn whose answer was lost: the same answer again.
+      return (txn.state === "CompleteCommit") === commit
+        ? { errorCode: 0, producerId: txn.producerId, producerEpoch: txn.producerEpoch }
+        : failed(ErrorCode.INVALID_TXN_STATE);
+    }
+    if (producerId !== txn.producerId) return failed(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    // With v2 the same epoch after an end is the next transaction's, never a retry.
+    if (producerEpoch !== txn.producerEpoch || complete) {
+      return failed(ErrorCode.PRODUCER_FENCED);
+    }
+    if (txn.state !== "Ongoing") return failed(ErrorCode.INVALID_TXN_STATE);
+    txn.lastProducerId = txn.producerId;
+    txn.lastProducerEpoch = txn.producerEpoch;
+    // The epoch may reach the int16 maximum here, for the markers only.
+    txn.producerEpoch++;
+    this.#end(txn, commit);
+    txn.endedByBump = true;
+    if (txn.lastProducerEpoch >= LAST_EPOCH) {
+      txn.producerId = this.newProducerId();
+      txn.producerEpoch = 0;
+    }
+    return { errorCode: 0, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
   }
 
   /** Aborts, fencing their producers, the open transactions older than their timeout. */
@@ -248,6 +310,7 @@ export class TransactionCoordinator {
   }
 
   #bump(txn: TransactionState): void {
+    txn.endedByBump = false;
     txn.lastProducerId = txn.producerId;
     txn.lastProducerEpoch = txn.producerEpoch;
     if (txn.producerEpoch >= LAST_EPOCH) {
@@ -266,6 +329,7 @@ export class TransactionCoordinator {
 
   /** Bumps the epoch of an open transaction's own producer id and aborts it. */
   #fence(txn: TransactionState): void {
+    txn.endedByBump = false;
     txn.lastProducerId = txn.producerId;
     txn.lastProducerEpoch = txn.producerEpoch;
     // The markers must carry this producer id; an exhausted epoch gets a new id at the next init.

@@ -43,7 +43,7 @@ describe("test broker: ApiVersions and Metadata", () => {
         [22, 0, 5], // InitProducerId
         [23, 2, 4], // OffsetForLeaderEpoch
         [24, 0, 3], // AddPartitionsToTxn
-        [26, 0, 4], // EndTxn
+        [26, 0, 5], // EndTxn
         [36, 0, 2], // SaslAuthenticate
       ]);
       const bad = await conn.request(apiVersionsApi, 3, {

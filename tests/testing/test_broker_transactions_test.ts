@@ -1,6 +1,8 @@
 // Transactions on the test broker: the coordinator's answers (fencing, states,
 // NOT_COORDINATOR), markers and the last stable offset, read_committed Fetch with
-// the aborted transactions, the verification of a partition not added, and timeouts.
+// the aborted transactions, the verification of a partition not added, timeouts, and
+// transactions v2 (KIP-890 part 2): the finalized feature, EndTxn v5's epoch bump, its
+// retry and the new producer id once the epoch is exhausted.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -11,6 +13,9 @@ import { fetchApi } from "../../src/protocol/fetch.ts";
 import { CoordinatorType, findCoordinatorApi } from "../../src/protocol/find_coordinator.ts";
 import { initProducerIdApi } from "../../src/protocol/init_producer_id.ts";
 import { produceApi } from "../../src/protocol/produce.ts";
+import { apiVersionsApi } from "../../src/protocol/api_versions.ts";
+import { ClusterState } from "../../src/testing/cluster_state.ts";
+import { TransactionCoordinator } from "../../src/testing/transaction_coordinator.ts";
 import type { Connection } from "../../src/net/connection.ts";
 import { startTestBroker, type TestBroker } from "../../src/testing.ts";
 import { createProducer } from "../../mod.ts";
@@ -301,5 +306,161 @@ describe("test broker: transactions", () => {
     } finally {
       conn.close();
     }
+  });
+
+  test("ApiVersions reports transaction.version as configured; Kafka 3.9's versions without it", async () => {
+    const levelOf = async (broker: TestBroker, version: number) => {
+      const conn = await connectTo(broker.bootstrap[0]!);
+      try {
+        const r = await conn.request(apiVersionsApi, version, { clientSoftwareVersion: "1.0" });
+        const range = (key: number) => r.apiKeys.find((k) => k.apiKey === key)?.maxVersion;
+        return {
+          level: r.finalizedFeatures.find((f) => f.name === "transaction.version")
+            ?.maxVersionLevel,
+          supported: r.supportedFeatures.map((f) => f.name),
+          epoch: r.finalizedFeaturesEpoch,
+          produce: range(0),
+          endTxn: range(26),
+        };
+      } finally {
+        conn.close();
+      }
+    };
+    await using v2 = await startTestBroker();
+    await using v1 = await startTestBroker({ transactionVersion: 1 });
+    await using v0 = await startTestBroker({ transactionVersion: 0 });
+    await using old = await startTestBroker({ kafkaVersion: "3.9" });
+    assert.deepEqual(await levelOf(v2, 3), {
+      level: 2,
+      supported: ["metadata.version"], // a minimum of 0 is left out below v4 (KAFKA-17011)
+      epoch: 1n,
+      produce: 13,
+      endTxn: 5,
+    });
+    assert.deepEqual((await levelOf(v2, 4)).supported, ["metadata.version", "transaction.version"]);
+    assert.equal((await levelOf(v1, 4)).level, 1);
+    assert.equal((await levelOf(v0, 4)).level, undefined);
+    assert.deepEqual(await levelOf(old, 3), {
+      level: undefined,
+      supported: ["metadata.version"],
+      epoch: 1n,
+      produce: 11,
+      endTxn: 4,
+    });
+    await assert.rejects(
+      startTestBroker({ kafkaVersion: "3.9", transactionVersion: 2 }),
+      RangeError,
+    );
+  });
+
+  test("a Kafka 3.9 broker refuses Produce v12 and EndTxn v5 as any version it does not serve", async () => {
+    await using broker = await startTestBroker({ kafkaVersion: "3.9", topics: { t: 1 } });
+    const conn = await connectTo(broker.bootstrap[0]!);
+    try {
+      await assert.rejects(produce(conn, 12, null, batch(1), 0));
+    } finally {
+      conn.close();
+    }
+    assert.deepEqual(
+      broker.requestCounts().map((c) => [c.api, c.version, c.count]),
+      [["Produce", 12, 1]],
+    );
+  });
+
+  test("with transaction.version 1 a Produce v12 does not add its partition: TRANSACTION_ABORTABLE", async () => {
+    await using broker = await startTestBroker({ topics: { t: 1 }, transactionVersion: 1 });
+    const conn = await coordinatorOf(broker, "tx");
+    try {
+      const init = await conn.request(initProducerIdApi, 4, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 60000,
+      });
+      assert.equal(
+        await produce(conn, 12, "tx", txnBatch(init.producerId, 0, 0), 0),
+        ErrorCode.TRANSACTION_ABORTABLE,
+      );
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("EndTxn v5 bumps the epoch, writes the markers under it, and answers a retry again", async () => {
+    await using broker = await startTestBroker({ topics: { t: 2 } });
+    const conn = await coordinatorOf(broker, "tx");
+    const end = (pid: bigint, epoch: number, committed: boolean) =>
+      conn.request(endTxnApi, 5, {
+        transactionalId: "tx",
+        producerId: pid,
+        producerEpoch: epoch,
+        committed,
+      });
+    try {
+      const init = await conn.request(initProducerIdApi, 5, {
+        transactionalId: "tx",
+        transactionTimeoutMs: 60000,
+      });
+      const pid = init.producerId;
+      assert.equal(await produce(conn, 12, "tx", txnBatch(pid, 0, 0), 0), 0);
+      const committed = await end(pid, 0, true);
+      assert.deepEqual(
+        [committed.errorCode, committed.producerId, committed.producerEpoch],
+        [0, pid, 1],
+      );
+      const retried = await end(pid, 0, true);
+      assert.deepEqual([retried.errorCode, retried.producerEpoch], [0, 1], "a retry: same answer");
+      assert.equal((await end(pid, 0, false)).errorCode, ErrorCode.INVALID_TXN_STATE);
+      // The old epoch is fenced at the partition: its marker carried the bumped epoch.
+      assert.equal(
+        await produce(conn, 12, "tx", txnBatch(pid, 0, 2), 0),
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+      );
+      // Epoch 1 starts again from sequence 0, on both partitions, and is aborted.
+      assert.equal(await produce(conn, 12, "tx", txnBatch(pid, 1, 0), 0), 0);
+      assert.equal(await produce(conn, 12, "tx", txnBatch(pid, 1, 0), 1), 0);
+      const aborted = await end(pid, 1, false);
+      assert.deepEqual([aborted.errorCode, aborted.producerEpoch], [0, 2]);
+      // With v2 the epoch after an end opens the next transaction, never ends the last (Kafka).
+      assert.equal((await end(pid, 2, true)).errorCode, ErrorCode.PRODUCER_FENCED);
+      assert.equal((await end(pid, 1, true)).errorCode, ErrorCode.INVALID_TXN_STATE);
+      assert.equal((await end(pid, 3, true)).errorCode, ErrorCode.PRODUCER_FENCED);
+      assert.deepEqual(
+        broker.records("t", { isolation: "read_committed" }).map((r) => r.partition),
+        [0, 0],
+      );
+      assert.equal(broker.records("t").length, 6);
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("EndTxn v5 with the epoch exhausted ends under epoch 32767 and hands out a new producer id", () => {
+    const cluster = new ClusterState(
+      { clusterId: "c", sequenceRules: "kafka-4", now: Date.now },
+      [{ id: 1, host: "127.0.0.1" }],
+    );
+    cluster.createTopic("t", {
+      partitions: 1,
+      replicationFactor: 1,
+      retentionBytes: -1,
+      maxMessageBytes: 1 << 20,
+    });
+    const coordinator = new TransactionCoordinator(cluster, 900_000);
+    let init = coordinator.initProducerId("tx", 60000, -1n, -1);
+    while (init.producerEpoch < 32765) init = coordinator.initProducerId("tx", 60000, -1n, -1);
+    const pid = init.producerId;
+    const partition = cluster.topics.get("t")!.partitions[0]!;
+    const txn = coordinator.check("tx", pid, 32765);
+    assert.ok(typeof txn !== "number");
+    coordinator.addPartitions(txn, [partition]);
+    const first = coordinator.endTransactionV2("tx", pid, 32765, true);
+    assert.deepEqual([first.errorCode, first.producerId, first.producerEpoch], [0, pid, 32766]);
+    coordinator.addPartitions(txn, [partition]);
+    const last = coordinator.endTransactionV2("tx", pid, 32766, true);
+    assert.equal(last.errorCode, 0);
+    assert.notEqual(last.producerId, pid, "a new producer id");
+    assert.equal(last.producerEpoch, 0);
+    assert.equal(partition.producers.get(pid)!.epoch, 32767, "the markers' epoch");
+    const retried = coordinator.endTransactionV2("tx", pid, 32766, true);
+    assert.deepEqual([retried.errorCode, retried.producerId], [0, last.producerId]);
   });
 });

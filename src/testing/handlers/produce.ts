@@ -8,7 +8,8 @@
  * A transactional batch that opens the producer's transaction on a partition is
  * verified with the coordinator first (KIP-890 part 1): a partition the transaction
  * did not add is TRANSACTION_ABORTABLE from Produce v11, INVALID_TXN_STATE before,
- * and from v12 (KIP-890 part 2) the broker adds it to the transaction itself.
+ * and from v12 (KIP-890 part 2), once the cluster finalized `transaction.version` 2,
+ * the broker adds it to the transaction itself.
  *
  * @module
  */
@@ -63,7 +64,7 @@ function verifyTransaction(
     return txn === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : txn;
   }
   if (txn.state === "Ongoing" && txn.partitions.has(partition)) return ErrorCode.NONE;
-  if (ctx.version >= 12) {
+  if (ctx.version >= 12 && ctx.settings.transactionVersion >= 2) {
     ctx.coordinator.addPartitions(txn, [partition]);
     return ErrorCode.NONE;
   }
