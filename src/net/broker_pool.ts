@@ -44,6 +44,19 @@ export interface BrokerSession {
   readonly connection: Connection;
   /** The version to use per API key (absent: the broker supports none we speak). */
   readonly versions: ReadonlyMap<number, number>;
+  /**
+   * The cluster-wide finalized feature levels the broker reported in ApiVersions
+   * (v3+), e.g. `transaction.version`; absent or empty when it reported none.
+   */
+  readonly features?: FinalizedFeatures;
+}
+
+/** Finalized feature levels, as one broker's ApiVersions response reported them. */
+export interface FinalizedFeatures {
+  /** Their epoch (-1 unknown): a newer report has a larger one. */
+  readonly epoch: bigint;
+  /** The finalized maximum level per feature name. */
+  readonly levels: ReadonlyMap<string, number>;
 }
 
 /** Options of {@link BrokerPool}. */
@@ -118,7 +131,7 @@ export async function openBrokerSession(
   const abandon = (): void => connection.close();
   signal?.addEventListener("abort", abandon, { once: true });
   try {
-    const versions = await negotiateVersions(connection, { host, port, nodeId });
+    const { versions, features } = await negotiateVersions(connection, { host, port, nodeId });
     if (sasl !== undefined) {
       const lifetimeMs = await authenticate(connection, versions, sasl, address);
       keepAuthenticated(connection, lifetimeMs, {
@@ -127,7 +140,7 @@ export async function openBrokerSession(
         timers: options.timers ?? globalTimers,
       });
     }
-    return { nodeId, address, connection, versions };
+    return { nodeId, address, connection, versions, features };
   } catch (error) {
     connection.close();
     throw tlsRefused(error, tls, address);
@@ -143,13 +156,13 @@ export async function openBrokerSession(
  *
  * @param connection The connection, before any other request.
  * @param broker The broker, for error messages.
- * @returns The version to use per API key.
+ * @returns The version to use per API key, and the finalized features reported.
  * @throws {KafkaError} When ApiVersions fails, or the broker cannot take Produce v3.
  */
 async function negotiateVersions(
   connection: Connection,
   broker: { host: string; port: number; nodeId: number },
-): Promise<Map<number, number>> {
+): Promise<{ versions: Map<number, number>; features: FinalizedFeatures }> {
   const request = { clientSoftwareVersion: CLIENT_VERSION };
   let response: ApiVersionsResponse = await connection.request(
     apiVersionsApi,
@@ -175,7 +188,9 @@ async function negotiateVersions(
   }
   // A broker that cannot take record batch v2 is refused here, with a clear error.
   versions.set(ApiKey.Produce, requireVersion(produceApi, response.apiKeys, broker));
-  return versions;
+  const levels = new Map<string, number>();
+  for (const f of response.finalizedFeatures) levels.set(f.name, f.maxVersionLevel);
+  return { versions, features: { epoch: response.finalizedFeaturesEpoch, levels } };
 }
 
 /**

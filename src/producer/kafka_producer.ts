@@ -201,6 +201,9 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
       initProducerIdentity,
       transactional: transactions === undefined ? undefined : {
         transactionalId: o.transactionalId!,
+        get transactionV2() {
+          return transactions.transactionV2;
+        },
         partitionReady: (topic, partition) => transactions.partitionReady(topic, partition),
         abortableError: () => transactions.abortableError(),
         requireEpochBump: (error) => transactions.requireEpochBump(error),
@@ -360,6 +363,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   #fail(error: Error): void {
     if (this.#fatal !== null) return;
     this.#fatal = error;
+    this.#transactions?.fail(error);
     this.#telemetry.fatal(error);
     this.#accumulator.abort(error);
     this.#sender.close(error);

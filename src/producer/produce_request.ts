@@ -41,6 +41,13 @@ export interface ProduceRequestOptions {
   timeoutMs: number;
   /** The transactional id, or null. */
   transactionalId: string | null;
+  /**
+   * Whether the transaction runs transactions v2 (KIP-890 part 2), where Produce v12+
+   * adds its partition to the transaction.
+   *
+   * @default {false}
+   */
+  transactionV2?: boolean;
   /** The newest Produce version the broker and this client share. */
   version: number;
   /** A topic's id from metadata (all zeros or undefined when unknown). */
@@ -49,9 +56,9 @@ export interface ProduceRequestOptions {
 
 /**
  * Builds the request for `batches` and picks its version: v13+ names topics by id,
- * so without an id for every topic it stays at v12; a transactional request stays at
- * v11, since v12+ goes with transaction protocol 2 (partitions added implicitly),
- * which this producer does not use (as Java's classic transactions).
+ * so without an id for every topic it stays at v12; a transactional request of the
+ * classic protocol stays at v11, since v12+ goes with transactions v2 (the broker
+ * adds the partition to the transaction itself), as Java's `useTransactionV1Version`.
  *
  * @param batches The batches, at most one per partition.
  * @param options Acks, timeout, transactional id, version and topic ids.
@@ -81,7 +88,9 @@ export function buildProduceRequest(
   }
   let version = options.version;
   if (version >= 13 && !everyTopicHasId) version = 12;
-  if (options.transactionalId !== null) version = Math.min(version, 11);
+  if (options.transactionalId !== null && options.transactionV2 !== true) {
+    version = Math.min(version, 11);
+  }
   return {
     request: {
       transactionalId: options.transactionalId,

@@ -426,6 +426,7 @@ export class Sender {
       acks: this.#options.acks,
       timeoutMs: this.#options.requestTimeoutMs,
       transactionalId: this.#options.transactional?.transactionalId ?? null,
+      transactionV2: this.#options.transactional?.transactionV2 === true,
       version: session.versions.get(ApiKey.Produce)!,
       topicId,
     });

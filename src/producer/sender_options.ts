@@ -71,6 +71,8 @@ export interface SenderObserver {
 export interface SenderTransaction {
   /** The transactional id. */
   readonly transactionalId: string;
+  /** Whether transactions v2 are in use (Produce v12+ adds partitions); false if absent. */
+  readonly transactionV2?: boolean;
   /** Whether a partition was added to the open transaction (if not, it is being added). */
   partitionReady(topic: string, partition: number): boolean;
   /** The error that leaves the open transaction abort-only, or null. */

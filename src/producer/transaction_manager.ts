@@ -5,12 +5,22 @@
  * add each partition to the transaction before its first batch is sent
  * (AddPartitionsToTxn, batched), and end it with EndTxn (commit or abort).
  *
+ * Transactions v2 (KIP-890 part 2), where the cluster has them (see
+ * `transaction_protocol.ts`): no AddPartitionsToTxn, as Produce v12+ adds its
+ * partition to the transaction itself; EndTxn v5 bumps the epoch at every
+ * transaction end (or, with the epoch exhausted, hands out a new producer id) and
+ * returns it, and the producer takes it with sequences starting again from 0. The
+ * protocol is chosen when the producer is initialized and looked at again after each
+ * transaction end, as Java does; a producer that moves up to v2 bumps its epoch first
+ * (InitProducerId), so no partition of an older transaction counts as added.
+ *
  * Fatal errors (fenced by a newer producer, not authorized) fail the producer; a
  * record that failed inside a transaction makes the commit fail, so the transaction
- * must be aborted. When the sequence numbers can no longer be trusted (KIP-360), the
- * transaction becomes abort-only and the epoch is bumped right after the abort, as
- * Java does: bumping during the transaction would make the coordinator abort it
- * behind the application's back.
+ * must be aborted, and so does TRANSACTION_ABORTABLE from the coordinator. When the
+ * sequence numbers can no longer be trusted (KIP-360), the transaction becomes
+ * abort-only and the epoch is bumped right after the abort, as Java does: bumping
+ * during the transaction would make the coordinator abort it behind the
+ * application's back. With transactions v2 the abort's EndTxn bumps it.
  *
  * @module
  */
@@ -24,6 +34,7 @@ import { agreedVersion } from "../protocol/versions.ts";
 import { type Clock, sleep } from "../timers.ts";
 import type { BrokerPool, BrokerSession } from "../net/broker_pool.ts";
 import { type ProducerIdentity, requestProducerId } from "./idempotence.ts";
+import { transactionV2Allowed } from "./transaction_protocol.ts";
 
 /** Options of the {@link TransactionManager}. */
 export interface TransactionManagerOptions {
@@ -73,7 +84,10 @@ export class TransactionManager {
   #adding = false;
   #abortableError: Error | null = null;
   #bumpOnAbort = false;
+  #bumpAfterEnd = false;
   #fatal: Error | null = null;
+  #v2 = false;
+  #featuresEpoch = -1n;
 
   /**
    * @param pool Connections to brokers.
@@ -87,6 +101,14 @@ export class TransactionManager {
   /** Whether a transaction is open. */
   get inTransaction(): boolean {
     return this.#inTransaction;
+  }
+
+  /**
+   * Whether transactions v2 are in use: Produce may go past v11 and adds its
+   * partition itself.
+   */
+  get transactionV2(): boolean {
+    return this.#v2;
   }
 
   /**
@@ -119,15 +141,19 @@ export class TransactionManager {
    */
   identity(current: ProducerIdentity | null): Promise<ProducerIdentity> {
     if (current === null && this.#identity !== null) return Promise.resolve(this.#identity);
+    const first = current === null;
     this.#initializing ??= this.#withCoordinator(
       "initialize the transactional producer",
-      (session) =>
-        requestProducerId(
+      async (session) => {
+        const identity = await requestProducerId(
           session,
           this.#options.transactionalId,
           this.#options.transactionTimeoutMs,
           current,
-        ),
+        );
+        if (first && typeof identity !== "number") this.#updateProtocol(session, true);
+        return identity;
+      },
     ).finally(() => this.#initializing = null);
     return this.#initializing.then((identity) => this.#identity = identity);
   }
@@ -143,7 +169,7 @@ export class TransactionManager {
       throw new KafkaTransactionError("Cannot begin a transaction as one is already open");
     }
     await this.identity(null);
-    if (this.#bumpOnAbort) await this.#bumpEpoch();
+    if (this.#bumpOnAbort || this.#bumpAfterEnd) await this.#bumpEpoch();
     this.#inTransaction = true;
     this.#abortableError = null;
   }
@@ -160,9 +186,24 @@ export class TransactionManager {
     const key = `${partition}:${topic}`;
     if (this.#added.has(key)) return true;
     if (!this.#inTransaction || this.#identity === null) return false;
+    if (this.#v2) {
+      // Produce v12+ adds it; noted so that the transaction is ended at the coordinator.
+      this.#added.add(key);
+      return true;
+    }
     this.#toAdd.set(key, { topic, partition });
     if (!this.#adding) void this.#addPartitions();
     return false;
+  }
+
+  /**
+   * The producer failed for good (fenced while producing, for one): every transactional
+   * call fails with this error from now on.
+   *
+   * @param error Why.
+   */
+  fail(error: Error): void {
+    this.#fatal ??= error;
   }
 
   /**
@@ -193,38 +234,74 @@ export class TransactionManager {
     }
     if (commit && this.#abortableError !== null) {
       throw new KafkaTransactionError(
-        `Cannot commit the transaction as a record of it failed (abort it): ${this.#abortableError.message}`,
+        `Cannot commit the transaction as a record of it failed or the coordinator made it abort-only (abort it): ${this.#abortableError.message}`,
         { cause: this.#abortableError },
       );
     }
     const identity = this.#identity!;
+    let next: ProducerIdentity | null = null;
     if (this.#added.size > 0) {
-      await this.#withCoordinator(
-        `${commit ? "commit" : "abort"} the transaction`,
-        async (session) => {
-          // EndTxn v5 goes with transaction protocol 2, which this producer does not use.
-          const version = Math.min(4, agreedVersion(session, endTxnApi, "end a transaction"));
-          const response = await session.connection.request(endTxnApi, version, {
-            transactionalId: this.#options.transactionalId,
-            producerId: identity.producerId,
-            producerEpoch: identity.producerEpoch,
-            committed: commit,
-          });
-          return response.errorCode === ErrorCode.NONE ? true : response.errorCode;
-        },
-      );
+      const v2 = this.#v2;
+      try {
+        next = await this.#withCoordinator(
+          `${commit ? "commit" : "abort"} the transaction`,
+          async (session) => {
+            // EndTxn v5 is transactions v2's: the classic protocol stays at v4.
+            const agreed = agreedVersion(session, endTxnApi, "end a transaction");
+            const version = v2 ? agreed : Math.min(4, agreed);
+            const response = await session.connection.request(endTxnApi, version, {
+              transactionalId: this.#options.transactionalId,
+              producerId: identity.producerId,
+              producerEpoch: identity.producerEpoch,
+              committed: commit,
+            });
+            if (response.errorCode !== ErrorCode.NONE) return response.errorCode;
+            this.#updateProtocol(session, false);
+            // v5 answers with the epoch bumped, or a new producer id once it ran out.
+            return response.producerId >= 0n
+              ? { producerId: response.producerId, producerEpoch: response.producerEpoch }
+              : null;
+          },
+        );
+      } catch (error) {
+        // As Java: the transaction can still be aborted, and the producer goes on.
+        if (error instanceof KafkaError && error.code === ErrorCode.TRANSACTION_ABORTABLE) {
+          this.#abortableError ??= error;
+        }
+        throw error;
+      }
     }
     this.#added.clear();
     this.#toAdd.clear();
     this.#inTransaction = false;
     this.#abortableError = null;
-    if (!commit && this.#bumpOnAbort) await this.#bumpEpoch();
+    if (next !== null) {
+      this.#identity = next;
+      this.#bumpOnAbort = false;
+      this.#options.onEpochBumped(next);
+    }
+    if ((!commit && this.#bumpOnAbort) || this.#bumpAfterEnd) await this.#bumpEpoch();
+  }
+
+  /**
+   * Looks at the coordinator's finalized features again (when they are not older than
+   * those seen), as Java's `maybeUpdateTransactionV2Enabled`: moving up to v2 after
+   * initialization takes an epoch bump before the next transaction.
+   */
+  #updateProtocol(session: BrokerSession, initializing: boolean): void {
+    const epoch = session.features?.epoch ?? -1n;
+    if (epoch < this.#featuresEpoch) return;
+    this.#featuresEpoch = epoch;
+    const was = this.#v2;
+    this.#v2 = transactionV2Allowed(session);
+    if (!initializing && !was && this.#v2) this.#bumpAfterEnd = true;
   }
 
   /** KIP-360: a new epoch for the same producer id; sequences start again from 0. */
   async #bumpEpoch(): Promise<void> {
     const identity = await this.identity(this.#identity);
     this.#bumpOnAbort = false;
+    this.#bumpAfterEnd = false;
     this.#options.onEpochBumped(identity);
   }
 

@@ -173,41 +173,66 @@ describe("producer transactions on the test broker", () => {
     },
   );
 
-  test("transactions commit exactly once while Produce errors are injected and answers are lost", {
-    timeout: 120_000,
-  }, async () => {
-    await using broker = await startTestBroker({ brokers: 3, topics: { eos: 6 } });
-    const producer = createProducer({
-      bootstrap: broker.bootstrap,
-      topic: "eos",
-      transactionalId: "eos-id",
-      requestTimeoutMs: 2000,
-      retryBackoffMs: 20,
-    });
-    const TRANSACTIONS = 20;
-    const PER = 500;
-    try {
-      for (let t = 0; t < TRANSACTIONS; t++) {
-        if (t === 5) {
-          broker.faults.failNext("Produce", ["NOT_LEADER_OR_FOLLOWER", "REQUEST_TIMED_OUT"]);
-        }
-        if (t === 9) broker.faults.dropNext("Produce", { when: "after" });
-        if (t === 13) broker.faults.dropNext("AddPartitionsToTxn", { when: "after" });
-        if (t === 16) broker.faults.failNext("EndTxn", "COORDINATOR_LOAD_IN_PROGRESS");
-        await producer.transaction(async (tx) => {
-          await tx.send(
-            Array.from({ length: PER }, (_, i) => ({ key: `k${i % 31}`, value: `${t}-${i}` })),
-          );
+  for (const transactionVersion of [1, 2] as const) {
+    test(
+      `transactions commit exactly once while Produce errors are injected and answers are lost (transaction.version ${transactionVersion})`,
+      {
+        timeout: 120_000,
+      },
+      async () => {
+        await using broker = await startTestBroker({
+          brokers: 3,
+          topics: { eos: 6 },
+          transactionVersion,
         });
-      }
-    } finally {
-      await producer.close();
-    }
-    assert.equal(broker.faults.pending, 0, "every fault was hit");
-    const committed = values(broker.records("eos", { isolation: "read_committed" }));
-    assert.equal(committed.length, TRANSACTIONS * PER);
-    assert.equal(new Set(committed).size, committed.length, "no record twice");
-    const viaKcat = await kcatCommitted(broker.bootstrap, "eos");
-    if (viaKcat !== null) assert.equal(viaKcat.length, TRANSACTIONS * PER, "librdkafka agrees");
-  });
+        const producer = createProducer({
+          bootstrap: broker.bootstrap,
+          topic: "eos",
+          transactionalId: "eos-id",
+          requestTimeoutMs: 2000,
+          retryBackoffMs: 20,
+        });
+        const TRANSACTIONS = 20;
+        const PER = 500;
+        try {
+          for (let t = 0; t < TRANSACTIONS; t++) {
+            if (t === 5) {
+              broker.faults.failNext("Produce", ["NOT_LEADER_OR_FOLLOWER", "REQUEST_TIMED_OUT"]);
+            }
+            if (t === 9) broker.faults.dropNext("Produce", { when: "after" });
+            // v2 sends no AddPartitionsToTxn: its EndTxn, which bumps the epoch, is answered
+            // again when retried after a lost answer.
+            if (t === 13) {
+              broker.faults.dropNext(transactionVersion === 1 ? "AddPartitionsToTxn" : "EndTxn", {
+                when: "after",
+              });
+            }
+            if (t === 16) broker.faults.failNext("EndTxn", "COORDINATOR_LOAD_IN_PROGRESS");
+            await producer.transaction(async (tx) => {
+              await tx.send(
+                Array.from({ length: PER }, (_, i) => ({ key: `k${i % 31}`, value: `${t}-${i}` })),
+              );
+            });
+          }
+        } finally {
+          await producer.close();
+        }
+        assert.equal(broker.faults.pending, 0, "every fault was hit");
+        const committed = values(broker.records("eos", { isolation: "read_committed" }));
+        assert.equal(committed.length, TRANSACTIONS * PER);
+        assert.equal(new Set(committed).size, committed.length, "no record twice");
+        const viaKcat = await kcatCommitted(broker.bootstrap, "eos");
+        if (viaKcat !== null) assert.equal(viaKcat.length, TRANSACTIONS * PER, "librdkafka agrees");
+        const used = broker.requestCounts();
+        const sent = (api: string) => used.filter((c) => c.api === api);
+        if (transactionVersion === 2) {
+          assert.deepEqual(sent("AddPartitionsToTxn"), []);
+          assert.ok(sent("EndTxn").every((c) => c.version === 5), JSON.stringify(sent("EndTxn")));
+        } else {
+          assert.ok(sent("AddPartitionsToTxn").length > 0);
+          assert.ok(sent("EndTxn").every((c) => c.version <= 4), JSON.stringify(sent("EndTxn")));
+        }
+      },
+    );
+  }
 });
