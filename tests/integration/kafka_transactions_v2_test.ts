@@ -10,7 +10,8 @@
  * transactional id fences the first, which fails with a typed error.
  *
  * The 4.3.1 cluster is the one `tests/kafka/cluster.ts` points at
- * (KAFKA_TEST_PORT_OFFSET, KAFKA_TEST_HOME); the feature is set back to 2 at the end.
+ * (KAFKA_TEST_PORT_OFFSET, KAFKA_TEST_HOME; its storage may be formatted with either
+ * level, KAFKA_TEST_TRANSACTION_VERSION); the feature is set back to its level at the end.
  * The 3.9 cluster runs beside it, at KAFKA_TEST_39_PORT_OFFSET (default 1050) under
  * KAFKA_TEST_39_HOME (default /tmp/webstream-kafka-39-txv2), and is stopped at the end.
  */
@@ -139,51 +140,58 @@ async function fence(bootstrap: string[], topic: string): Promise<void> {
 
 const committedSorted = [...records("commit1"), ...records("commit2")].map((r) => r.value).sort();
 
-async function setTransactionVersion(level: 1 | 2): Promise<void> {
+async function reportedLevels(): Promise<(number | undefined)[]> {
+  const levels = [];
+  for (const address of bootstrapServers) {
+    const at = address.lastIndexOf(":");
+    const session = await openBrokerSession(
+      address.slice(0, at),
+      Number(address.slice(at + 1)),
+      -1,
+      {
+        bootstrap: [],
+        clientId: "feature-check",
+        connect: undefined,
+        tls: undefined,
+        sasl: undefined,
+        connectTimeoutMs: 10_000,
+        requestTimeoutMs: 10_000,
+        maxInFlight: 1,
+        reconnectBackoffMs: 50,
+        reconnectBackoffMaxMs: 1000,
+      },
+    );
+    session.connection.close();
+    levels.push(session.features?.levels.get("transaction.version"));
+  }
+  return levels;
+}
+
+async function setTransactionVersion(level: number): Promise<void> {
+  const current = (await reportedLevels())[0] ?? 0;
+  if (current === level) return;
   await runCluster([
     "java",
     "org.apache.kafka.tools.FeatureCommand",
     "--bootstrap-server",
     bootstrapServers.join(","),
-    level === 2 ? "upgrade" : "downgrade",
+    current < level ? "upgrade" : "downgrade",
     "--feature",
     `transaction.version=${level}`,
   ]);
   // Every broker reports the new level to new connections once it applied the record.
-  await waitUntil(async () => {
-    for (const address of bootstrapServers) {
-      const at = address.lastIndexOf(":");
-      const session = await openBrokerSession(
-        address.slice(0, at),
-        Number(address.slice(at + 1)),
-        -1,
-        {
-          bootstrap: [],
-          clientId: "feature-check",
-          connect: undefined,
-          tls: undefined,
-          sasl: undefined,
-          connectTimeoutMs: 10_000,
-          requestTimeoutMs: 10_000,
-          maxInFlight: 1,
-          reconnectBackoffMs: 50,
-          reconnectBackoffMaxMs: 1000,
-        },
-      );
-      session.connection.close();
-      if (session.features?.levels.get("transaction.version") !== level) return false;
-    }
-    return true;
-  }, 30_000);
+  await waitUntil(async () => (await reportedLevels()).every((l) => (l ?? 0) === level), 30_000);
 }
 
 describe("kafka 4.3 transactions v2 and the classic protocol", () => {
   let available = false;
+  let initialLevel = 2;
   before(async () => {
     available = await kafkaReady();
+    if (available) initialLevel = (await reportedLevels())[0] ?? 0;
   }, { timeout: 600_000 });
   after(async () => {
-    if (available) await setTransactionVersion(2);
+    if (available) await setTransactionVersion(initialLevel);
   }, { timeout: 120_000 });
 
   for (const level of [2, 1] as const) {

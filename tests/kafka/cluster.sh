@@ -36,6 +36,13 @@ DEFAULT_V3="3.9.2"   # newest 3.9.x
 HEAP="${KAFKA_TEST_HEAP:-384m}"
 START_TIMEOUT="${KAFKA_TEST_START_TIMEOUT:-120}"   # seconds
 STOP_TIMEOUT="${KAFKA_TEST_STOP_TIMEOUT:-20}"      # seconds, graceful stop before SIGKILL
+# KAFKA_TEST_TRANSACTION_VERSION (4.x only; default: Kafka's, 2) formats the storage with
+# --feature transaction.version=N: 1 keeps transactions on the classic protocol, 2 turns
+# transactions v2 (KIP-890 part 2) on. A running cluster can also move between them with
+# `cluster.sh java org.apache.kafka.tools.FeatureCommand ... upgrade|downgrade`.
+TRANSACTION_VERSION="${KAFKA_TEST_TRANSACTION_VERSION:-}"
+[[ -z "$TRANSACTION_VERSION" || "$TRANSACTION_VERSION" =~ ^[0-2]$ ]] ||
+  { echo "cluster.sh: KAFKA_TEST_TRANSACTION_VERSION must be 0, 1 or 2" >&2; exit 2; }
 # Fixed cluster id (22 chars base64 of 16 bytes); storage is formatted once per
 # version into a template and copied on every start, which saves 3 JVM launches.
 CLUSTER_ID="d2Vic3RyZWFtLWthZmthLQ"
@@ -111,7 +118,7 @@ cache_paths() {
   HELPERS_JAR="$CACHE_DIR/helpers-$h.jar"
   # AppCDS archives of the short-lived tool JVMs; valid for one JDK + classpath.
   CDS_DIR="$CACHE_DIR/cds-$(echo "$java_bin $(stat -c %Y "$java_bin" 2>/dev/null) $CP_FILE $h" | sha256sum | cut -c1-12)"
-  TEMPLATE_DIR="$CACHE_DIR/storage-$( { echo "$CLUSTER_ID"; write_server_properties 1 /dev/stdout /data; } | sha256sum | cut -c1-12)"
+  TEMPLATE_DIR="$CACHE_DIR/storage-$( { echo "$CLUSTER_ID $TRANSACTION_VERSION"; write_server_properties 1 /dev/stdout /data; } | sha256sum | cut -c1-12)"
 }
 
 classpath_ok() {
@@ -530,7 +537,11 @@ ensure_storage_template() { # VERSION
   ensure_tls
   cache_paths "$v"
   [[ -f "$TEMPLATE_DIR/done" ]] && return 0
-  local tmp="$TEMPLATE_DIR.tmp.$$" n pids=()
+  local tmp="$TEMPLATE_DIR.tmp.$$" n pids=() features=()
+  if [[ -n "$TRANSACTION_VERSION" ]]; then
+    is_v3 "$v" && die "KAFKA_TEST_TRANSACTION_VERSION needs Kafka 4.x (3.9 has no transactions v2)"
+    features=(--feature "transaction.version=$TRANSACTION_VERSION")
+  fi
   rm -rf "$tmp"; mkdir -p "$tmp"
   for n in "${NODES[@]}"; do
     mkdir -p "$tmp/node$n"
@@ -539,6 +550,7 @@ ensure_storage_template() { # VERSION
       kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$tmp/node$n.properties" \
       --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]" \
       --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]" \
+      "${features[@]}" \
       >"$tmp/format$n.log" 2>&1 9>&- &
     pids+=($!)
   done
