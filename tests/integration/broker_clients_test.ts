@@ -390,6 +390,13 @@ describe("test broker and franz-go", () => {
         "franz-tx",
       ]);
       assert.equal(run.code, 0, run.stderr);
+      // franz-go takes transactions v2 (KIP-890 part 2) where the cluster finalizes them.
+      const counts = broker.requestCounts();
+      assert.ok(!counts.some((c) => c.api === "AddPartitionsToTxn"), JSON.stringify(counts));
+      assert.ok(
+        counts.some((c) => c.api === "EndTxn" && c.version === 5),
+        JSON.stringify(counts),
+      );
       const committed = broker.records("franz", { isolation: "read_committed" });
       assert.equal(committed.length, 500);
       assert.ok(committed.every((r) => r.transactional));
