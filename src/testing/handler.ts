@@ -43,6 +43,8 @@ export interface BrokerSettings {
   kafkaVersion: "4.3" | "3.9";
   /** The finalized `transaction.version` level (2: transactions v2 are served). */
   transactionVersion: number;
+  /** The epoch of the finalized features, one more at each change. */
+  featuresEpoch: bigint;
 }
 
 /** The state of one connection that handlers may change. */

@@ -143,6 +143,7 @@ function brokerSettings(
   );
   return {
     ...protocolSettings(options),
+    featuresEpoch: 1n,
     autoCreateTopics: options.autoCreateTopics ?? false,
     defaultTopic: {
       partitions: positiveInt(options.defaultPartitions ?? 1, "defaultPartitions"),
@@ -205,6 +206,17 @@ class Broker implements TestBroker {
       "maxRequestBytes",
     );
     this.#log = options.log;
+  }
+
+  setTransactionVersion(level: 0 | 1 | 2): void {
+    if (![0, 1, 2].includes(level) || (this.#settings.kafkaVersion === "3.9" && level !== 0)) {
+      throw new RangeError(
+        `Cannot set transaction.version as it must be 0, 1 or 2 (0 with Kafka 3.9): current value is ${level}`,
+      );
+    }
+    if (level === this.#settings.transactionVersion) return;
+    this.#settings.transactionVersion = level;
+    this.#settings.featuresEpoch++;
   }
 
   requestCounts(): RequestCount[] {

@@ -357,6 +357,14 @@ export interface TestBroker extends AsyncDisposable {
   /** Faults to inject. */
   readonly faults: Faults;
   /**
+   * Finalizes another `transaction.version` level, as Kafka's `kafka-features
+   * upgrade` / `downgrade` does: ApiVersions reports it (under a newer features
+   * epoch) from now on, so clients see it on their next connections.
+   *
+   * @param level 0, 1 or 2 (0 only, with Kafka 3.9).
+   */
+  setTransactionVersion(level: 0 | 1 | 2): void;
+  /**
    * The requests the brokers received, by API and version (every request, served or
    * refused), in API key then version order.
    *

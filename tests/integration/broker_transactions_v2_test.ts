@@ -6,7 +6,9 @@
  * 1,000 records leaves exactly the committed ones for a read_committed reader.
  * TRANSACTION_ABORTABLE (from Produce and from EndTxn) leaves the transaction
  * abort-only, and after the abort the producer goes on, as Java's. With the epoch
- * exhausted, EndTxn v5 hands out a new producer id, which the producer then uses.
+ * exhausted, EndTxn v5 hands out a new producer id, which the producer then uses. A
+ * cluster that moves up to transactions v2 (seen on new connections) gets them from
+ * the transaction after the next end, after an epoch bump, as Java's producer does.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -218,6 +220,47 @@ describe("transactions v2 and the classic protocol on the test broker", () => {
       const committed = broker.records("tx", { isolation: "read_committed" });
       assert.deepEqual(values(committed), ["last epoch", "new id"]);
       assert.notEqual(committed[0]!.producerId, committed[1]!.producerId, "a new producer id");
+    },
+  );
+
+  test(
+    "a cluster upgraded to transaction.version 2 gets transactions v2 after the next end and an epoch bump",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      await using broker = await startTestBroker({
+        brokers: 3,
+        topics: { tx: 3 },
+        transactionVersion: 1,
+      });
+      const producer = createProducer({
+        bootstrap: broker.bootstrap,
+        topic: "tx",
+        transactionalId: "upgraded",
+      });
+      const count = (api: string, version?: number) =>
+        broker.requestCounts()
+          .filter((c) => c.api === api && (version === undefined || c.version === version))
+          .reduce((n, c) => n + c.count, 0);
+      try {
+        await producer.transaction(async (tx) => void await tx.send(records("v1")));
+        broker.setTransactionVersion(2);
+        // The features are read from ApiVersions: new connections see the upgrade.
+        for (const id of [1, 2, 3]) await broker.stopBroker(id, { keepLeadership: true });
+        for (const id of [1, 2, 3]) await broker.startBroker(id);
+        await producer.transaction(async (tx) => void await tx.send(records("still-v1")));
+        const added = count("AddPartitionsToTxn");
+        assert.ok(added > 0);
+        assert.equal(count("EndTxn", 5), 0, "the protocol changes only once a transaction ended");
+        assert.equal(count("InitProducerId"), 2, "the epoch is bumped before the first v2 one");
+        await producer.transaction(async (tx) => void await tx.send(records("v2")));
+        assert.equal(count("AddPartitionsToTxn"), added, "no AddPartitionsToTxn with v2");
+        assert.equal(count("EndTxn", 5), 1);
+      } finally {
+        await producer.close();
+      }
+      assert.equal(broker.records("tx", { isolation: "read_committed" }).length, 3 * PER);
     },
   );
 });

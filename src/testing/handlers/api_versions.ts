@@ -37,9 +37,6 @@ function answer(errorCode: number, apiKeys: ApiVersionsResponse["apiKeys"]): Api
 /** `metadata.version` levels of Kafka 4.3 (4.3-IV0) and 3.9 (3.9-IV0), the oldest KRaft one first. */
 const METADATA_VERSION = { "4.3": { min: 7, level: 30 }, "3.9": { min: 1, level: 21 } } as const;
 
-/** The finalized features epoch reported (any value >= 0 says they are known). */
-const FEATURES_EPOCH = 1n;
-
 function withFeatures(ctx: BrokerContext, response: ApiVersionsResponse): ApiVersionsResponse {
   if (ctx.version < 3) return response;
   const kafka = ctx.settings.kafkaVersion;
@@ -71,7 +68,7 @@ function withFeatures(ctx: BrokerContext, response: ApiVersionsResponse): ApiVer
       });
     }
   }
-  response.finalizedFeaturesEpoch = FEATURES_EPOCH;
+  response.finalizedFeaturesEpoch = ctx.settings.featuresEpoch;
   return response;
 }
 
