@@ -133,6 +133,36 @@ describe("transactions v2 and the classic protocol on the test broker", () => {
   }
 
   test(
+    "TRANSACTION_ABORTABLE from AddPartitionsToTxn (classic protocol) fails the records; the abort lets the producer go on",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      await using broker = await startTestBroker({ topics: { tx: 1 }, transactionVersion: 1 });
+      const producer = createProducer({
+        bootstrap: broker.bootstrap,
+        topic: "tx",
+        transactionalId: "add-abortable",
+      });
+      try {
+        await producer.beginTransaction();
+        broker.faults.failNext("AddPartitionsToTxn", "TRANSACTION_ABORTABLE");
+        await assert.rejects(
+          producer.send({ value: "refused" }),
+          (e: Error) =>
+            e.cause instanceof KafkaError && e.cause.code === ErrorCode.TRANSACTION_ABORTABLE,
+        );
+        await assert.rejects(producer.commitTransaction(), /abort it/);
+        await producer.abortTransaction();
+        await producer.transaction(async (tx) => void await tx.send({ value: "kept" }));
+      } finally {
+        await producer.close();
+      }
+      assert.deepEqual(values(broker.records("tx", { isolation: "read_committed" })), ["kept"]);
+    },
+  );
+
+  test(
     "TRANSACTION_ABORTABLE from EndTxn fails the commit; the abort that follows lets the producer go on",
     {
       timeout: 60_000,
