@@ -1,11 +1,15 @@
 /**
  * A zero-dependency Kafka producer for Deno, Bun and Node, built on Web Streams.
  *
- * ```ts ignore
+ * ```ts
  * import { kafkaSink } from "@webstream/kafka";
+ * import { startTestBroker } from "@webstream/kafka/testing";
  *
+ * // A Kafka broker in this process; against a cluster: bootstrap: ["localhost:9092"].
+ * await using broker = await startTestBroker({ topics: { events: 6 } });
  * const readable = ReadableStream.from([{ key: "user-42", value: "signed in" }]);
- * await readable.pipeTo(kafkaSink({ bootstrap: ["localhost:9092"], topic: "events" }));
+ * await readable.pipeTo(kafkaSink({ bootstrap: broker.bootstrap, topic: "events" }));
+ * console.log(broker.records("events").length); // 1
  * ```
  *
  * Records are serialized (UTF-8 strings, bytes, JSON or your own serializer), routed

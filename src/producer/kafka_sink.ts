@@ -30,14 +30,17 @@ import type { RecordCompletion } from "./producer_batch.ts";
  * Web Streams sink.
  *
  * @example Piping a stream of records into a topic
- * ```ts ignore
+ * ```ts
  * import { kafkaSink } from "@webstream/kafka";
+ * import { startTestBroker } from "@webstream/kafka/testing";
  *
+ * await using broker = await startTestBroker({ topics: { events: 6 } }); // or your cluster
  * const records = ReadableStream.from([
  *   { key: "user-1", value: "signed in" },
  *   { key: "user-2", value: "signed out", headers: { source: "web" } },
  * ]);
- * await records.pipeTo(kafkaSink({ bootstrap: ["localhost:9092"], topic: "events" }));
+ * await records.pipeTo(kafkaSink({ bootstrap: broker.bootstrap, topic: "events" }));
+ * console.log(broker.records("events").length); // 2
  * ```
  *
  * @typeParam K The key type.

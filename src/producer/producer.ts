@@ -44,11 +44,18 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
    * `metadata`, `leader-change`, `epoch-bump`, `throttle`), typed by its name.
    *
    * @example Watching retries and leader moves
-   * ```ts ignore
+   * ```ts
+   * import { createProducer } from "@webstream/kafka";
+   * import { startTestBroker } from "@webstream/kafka/testing";
+   *
+   * await using broker = await startTestBroker({ topics: { events: 1 } });
+   * await using producer = createProducer({ bootstrap: broker.bootstrap, topic: "events" });
    * producer.addEventListener("retry", (e) => {
    *   console.warn(`retry ${e.detail.topic}-${e.detail.partition}: ${e.detail.error}`);
    * });
    * producer.addEventListener("leader-change", (e) => console.info(e.detail));
+   * broker.faults.failNext("Produce", "NOT_LEADER_OR_FOLLOWER");
+   * await producer.send({ value: "retried once, then stored" });
    * ```
    *
    * @typeParam T The event type.
@@ -105,9 +112,16 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
    * serialize as JSON); taking one costs a few dozen additions.
    *
    * @example Reading a few figures
-   * ```ts ignore
+   * ```ts
+   * import { createProducer } from "@webstream/kafka";
+   * import { startTestBroker } from "@webstream/kafka/testing";
+   *
+   * await using broker = await startTestBroker({ topics: { events: 1 } });
+   * await using producer = createProducer({ bootstrap: broker.bootstrap, topic: "events" });
+   * await producer.send([{ value: "a" }, { value: "b" }]);
    * const m = producer.metrics();
-   * console.log(m["record-send-total"], m["request-latency-avg"], m.topics.events);
+   * console.log(m["record-send-total"]); // 2
+   * console.log(m["request-latency-avg"] >= 0, m.topics.events?.["record-send-total"]); // true 2
    * ```
    *
    * @returns The snapshot.
@@ -151,15 +165,20 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
    * return the same promise; a shorter `timeoutMs` given to a later call applies.
    *
    * @example Closing within 5 s on SIGTERM
-   * ```ts ignore
-   * process.on("SIGTERM", async () => {
-   *   try {
-   *     await producer.close({ timeoutMs: 5000 });
-   *   } catch (error) {
-   *     if (error instanceof KafkaCloseTimeoutError) console.error(error.message);
-   *   }
-   *   process.exit();
-   * });
+   * ```ts
+   * import { createProducer, KafkaCloseTimeoutError } from "@webstream/kafka";
+   * import { startTestBroker } from "@webstream/kafka/testing";
+   *
+   * await using broker = await startTestBroker({ topics: { events: 1 } });
+   * const producer = createProducer({ bootstrap: broker.bootstrap, topic: "events" });
+   * const sent = producer.send({ value: "in flight at shutdown" });
+   * // On SIGTERM, say: wait at most 5 s for acknowledgements.
+   * try {
+   *   await producer.close({ timeoutMs: 5000 });
+   * } catch (error) {
+   *   if (error instanceof KafkaCloseTimeoutError) console.error(error.message);
+   * }
+   * console.log((await sent).offset); // 0n
    * ```
    *
    * @param options `timeoutMs`: how long to wait for acknowledgements.
@@ -172,11 +191,20 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
    * it when `work` or the commit throws, and rethrows.
    *
    * @example Committing two records together
-   * ```ts ignore
+   * ```ts
+   * import { createProducer } from "@webstream/kafka";
+   * import { startTestBroker } from "@webstream/kafka/testing";
+   *
+   * await using broker = await startTestBroker({ topics: { debits: 1, credits: 1 } });
+   * await using producer = createProducer({
+   *   bootstrap: broker.bootstrap,
+   *   transactionalId: "transfers",
+   * });
    * await producer.transaction(async (tx) => {
    *   await tx.send({ topic: "debits", value: "-10" });
    *   await tx.send({ topic: "credits", value: "+10" });
    * });
+   * console.log(broker.records("credits", { isolation: "read_committed" }).length); // 1
    * ```
    *
    * @typeParam T What `work` returns.
@@ -218,12 +246,14 @@ export interface Producer<K = string | Uint8Array | null, V = string | Uint8Arra
  * Creates a producer.
  *
  * @example Sending records and closing
- * ```ts ignore
+ * ```ts
  * import { createProducer } from "@webstream/kafka";
+ * import { startTestBroker } from "@webstream/kafka/testing";
  *
- * await using producer = createProducer({ bootstrap: "localhost:9092", topic: "events" });
+ * await using broker = await startTestBroker({ topics: { events: 6 } }); // or your cluster
+ * await using producer = createProducer({ bootstrap: broker.bootstrap, topic: "events" });
  * const metadata = await producer.send({ key: "user-1", value: "signed in" });
- * console.log(metadata.partition, metadata.offset);
+ * console.log(metadata.partition, metadata.offset); // 2 0n
  * ```
  *
  * @typeParam K The key type.
