@@ -20,7 +20,12 @@ import {
 import type { MetadataResponse } from "../protocol/metadata.ts";
 import { ErrorCode, errorInfo, isSaslErrorCode } from "../protocol/error_codes.ts";
 import { type Cancel, type Clock, sleep } from "../timers.ts";
-import { MetadataSnapshot, type TopicInfo } from "./metadata_snapshot.ts";
+import {
+  type BrokerInfo,
+  MetadataSnapshot,
+  type PartitionLeader,
+  type TopicInfo,
+} from "./metadata_snapshot.ts";
 
 /** Fetches metadata for the given topics. */
 export type MetadataFetcher = (topics: readonly string[]) => Promise<MetadataResponse>;
@@ -69,7 +74,8 @@ export class ClusterMetadata {
   }
 
   /**
-   * Calls `listener` after every refresh (successful or not).
+   * Calls `listener` after every refresh (successful or not), and after leaders a
+   * broker named moved partitions ({@link ClusterMetadata.updateLeaders}).
    *
    * @param listener The callback.
    */
@@ -87,6 +93,24 @@ export class ClusterMetadata {
   topic(topic: string): TopicInfo | undefined {
     const info = this.#snapshot.topics.get(topic);
     return info !== undefined && info.partitionCount > 0 ? info : undefined;
+  }
+
+  /**
+   * Moves partitions to the leaders a broker named in a response (KIP-951: a Produce
+   * response's CurrentLeader and NodeEndpoints), without waiting for a refresh; only
+   * leaders with a newer epoch than the one known count (see
+   * {@link MetadataSnapshot.withLeaders}).
+   *
+   * @param leaders The leaders named.
+   * @param endpoints The addresses sent with them.
+   * @returns Whether a partition moved (the listeners were called).
+   */
+  updateLeaders(leaders: readonly PartitionLeader[], endpoints: readonly BrokerInfo[]): boolean {
+    const next = this.#snapshot.withLeaders(leaders, endpoints);
+    if (next === this.#snapshot) return false;
+    this.#snapshot = next;
+    for (const listener of this.#listeners) listener();
+    return true;
   }
 
   /**
@@ -221,7 +245,7 @@ export class ClusterMetadata {
   async #refresh(): Promise<void> {
     try {
       const response = await this.#fetch([...this.#topics]);
-      this.#snapshot = new MetadataSnapshot(response, this.#options.clock.now());
+      this.#snapshot = new MetadataSnapshot(response, this.#options.clock.now(), this.#snapshot);
       this.#lastError = null;
     } catch (error) {
       this.#lastError = error;

@@ -76,6 +76,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   readonly #pacer: SinkPacer;
   readonly #partitioner: Partitioner;
   readonly #checkedTopics = new Set<string>();
+  readonly #leaderHints: boolean;
   #closed = false;
   #closing: Promise<void> | null = null;
   #fatal: Error | null = null;
@@ -85,9 +86,17 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   /**
    * @param options The producer options.
    * @param clock Time and timers (tests inject one).
+   * @param internals Switches for tests and benchmarks, not options:
+   * `leaderHints: false` ignores the leaders Produce responses name (KIP-951), to
+   * measure what following them saves.
    */
-  constructor(options: ProducerOptions<K, V>, clock: Clock = systemClock) {
+  constructor(
+    options: ProducerOptions<K, V>,
+    clock: Clock = systemClock,
+    internals: { readonly leaderHints?: boolean } = {},
+  ) {
     super();
+    this.#leaderHints = internals.leaderHints ?? true;
     const o = this.#options = resolveProducerOptions(options);
     this.#clock = clock;
     this.#deadline = new CloseDeadline(clock, (timeoutMs) => this.#force(timeoutMs));
@@ -209,6 +218,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
         requireEpochBump: (error) => transactions.requireEpochBump(error),
       },
       clock: this.#clock,
+      leaderHints: this.#leaderHints,
       random: Math.random,
       observer: this.#telemetry,
     }, {

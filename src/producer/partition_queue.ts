@@ -26,8 +26,14 @@ export class PartitionQueue {
   readonly toRetry: ProducerBatch[] = [];
   /** The sequence number the next new batch starts at (idempotence). */
   nextSequence = 0;
-  /** Nothing is sent before this time (the retry backoff). */
+  /** Nothing is sent before this time (the retry backoff)... */
   retryAtMs = 0;
+  /**
+   * ...unless the partition's leader epoch is newer than this one, under which the
+   * latest retried attempt failed (-1: unknown): a batch going to a new leader does not
+   * wait out its backoff.
+   */
+  retryLeaderEpoch = -1;
   /** Splits under way; the partition sends nothing until they are back. */
   splitting = 0;
 
@@ -104,10 +110,13 @@ export class PartitionQueue {
    *
    * @param batch The batch (landed already).
    * @param retryAtMs When it may be sent again.
+   * @param leaderEpoch The partition's leader epoch its attempt was sent under (-1:
+   * unknown); a newer one ends the wait.
    */
-  retryLater(batch: ProducerBatch, retryAtMs: number): void {
+  retryLater(batch: ProducerBatch, retryAtMs: number, leaderEpoch = -1): void {
     this.toRetry.push(batch);
     this.retryAtMs = Math.max(this.retryAtMs, retryAtMs);
+    this.retryLeaderEpoch = Math.max(this.retryLeaderEpoch, leaderEpoch);
     this.releaseRetries();
   }
 

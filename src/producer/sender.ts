@@ -25,6 +25,7 @@ import { ApiKey } from "../protocol/api.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { produceApi, type ProduceResponse } from "../protocol/produce.ts";
 import type { BrokerSession } from "../net/broker_pool.ts";
+import type { PartitionLeader } from "../cluster/metadata_snapshot.ts";
 import { isAuthenticationError } from "../net/sasl.ts";
 import { backoffMs, type Cancel } from "../timers.ts";
 import { DeliveryTimeout } from "./delivery_timeout.ts";
@@ -68,6 +69,8 @@ const NO_OBSERVER: SenderObserver = {
 interface Sent {
   readonly batch: ProducerBatch;
   readonly queue: PartitionQueue;
+  /** The partition's leader epoch when it was sent, -1 unknown. */
+  readonly leaderEpoch: number;
 }
 
 /** Sends closed batches and settles them. */
@@ -299,11 +302,17 @@ export class Sender {
     let needMetadata = false;
     for (const queue of this.#queues.values()) {
       if (!queue.maySend(this.#perPartition)) continue;
-      if (queue.retryAtMs > now) {
+      const info = this.#metadata.topic(queue.topic);
+      // A batch going back to a new leader (a newer leader epoch than the one it failed
+      // under) skips its backoff, as Java's RecordAccumulator does.
+      if (
+        queue.retryAtMs > now &&
+        !((info?.leaderEpochs[queue.partition] ?? -1) > queue.retryLeaderEpoch)
+      ) {
         nextWakeAt = Math.min(nextWakeAt, queue.retryAtMs);
         continue;
       }
-      const leader = this.#metadata.topic(queue.topic)?.leaders[queue.partition] ?? -1;
+      const leader = info?.leaders[queue.partition] ?? -1;
       if (leader < 0) {
         needMetadata = true;
         continue;
@@ -413,7 +422,8 @@ export class Sender {
       this.#unsent.remove(batch);
       this.#idempotence?.stamp(queue, batch);
       this.#inFlight++;
-      sent.push({ batch, queue });
+      const leaderEpoch = this.#metadata.topic(queue.topic)?.leaderEpochs[queue.partition] ?? -1;
+      sent.push({ batch, queue, leaderEpoch });
       records += batch.count;
       if (batch.firstSentMs < 0) {
         batch.firstSentMs = now;
@@ -455,13 +465,15 @@ export class Sender {
       this.wake();
       return;
     }
+    const hints = this.#options.leaderHints !== false;
+    const leaders: PartitionLeader[] = [];
     const results = produceResults(
       response,
       sent.map((s) => s.batch),
       (topic) => this.#metadata.topic(topic)?.topicId,
     );
     let refresh = false;
-    for (const { batch, queue } of sent) {
+    for (const { batch, queue, leaderEpoch } of sent) {
       const result = results.get(batch);
       if (result === undefined) {
         this.#failed(
@@ -483,6 +495,13 @@ export class Sender {
         continue;
       }
       if (movesLeader(code)) refresh = true;
+      const leader = result.currentLeader;
+      if (
+        hints && leader !== null && leader.leaderId >= 0 && leader.leaderEpoch >= 0 &&
+        (code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH)
+      ) {
+        leaders.push({ topic: batch.topic, partition: batch.partition, ...leader });
+      }
       this.#failed(
         queue,
         batch,
@@ -491,24 +510,32 @@ export class Sender {
           partition: batch.partition,
           ...(result.errorMessage ? { message: result.errorMessage } : {}),
         }),
+        leaderEpoch,
       );
     }
+    // The leaders the broker named take effect now (KIP-951); the refresh still runs
+    // behind them, as in Java, for what the response did not say.
+    if (leaders.length > 0) this.#metadata.updateLeaders(leaders, response.nodeEndpoints);
     if (refresh) this.#metadata.requestUpdate();
     this.wake();
   }
 
   #onRequestError(sent: readonly Sent[], error: unknown): void {
     const cause = error instanceof Error ? error : new Error(String(error));
-    for (const { batch, queue } of sent) {
-      if (!this.#expired.has(batch)) this.#failed(queue, batch, cause);
+    for (const { batch, queue, leaderEpoch } of sent) {
+      if (!this.#expired.has(batch)) this.#failed(queue, batch, cause, leaderEpoch);
     }
     // A lost connection or a timeout may mean the leader moved.
     this.#metadata.requestUpdate();
     this.wake();
   }
 
-  /** Acts on a failed attempt: a retry (maybe after an epoch bump), a split, or failure. */
-  #failed(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
+  /**
+   * Acts on a failed attempt: a retry (maybe after an epoch bump), a split, or failure.
+   * `leaderEpoch` is the partition's leader epoch the attempt went under: a newer one
+   * cuts the retry's backoff short.
+   */
+  #failed(queue: PartitionQueue, batch: ProducerBatch, error: Error, leaderEpoch = -1): void {
     const idempotent = (this.#idempotence?.identity ?? null) !== null;
     const verdict = judgeFailure(error, batch.count, idempotent, queue.isOldest(batch));
     if (verdict.action === "fatal") {
@@ -531,7 +558,7 @@ export class Sender {
       const o = this.#options;
       const backoff = backoffMs(batch.attempts, o.retryBackoffMs, o.retryBackoffMaxMs, o.random);
       this.#observer.retry(batch, error, backoff, now);
-      queue.retryLater(batch, now + backoff);
+      queue.retryLater(batch, now + backoff, leaderEpoch);
       return;
     }
     this.#done(queue, batch, retriable ? this.#delivery.error(batch, now, null) : error, -1n, -1);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TopicInfo } from "../cluster/metadata_snapshot.ts";
+import type { BrokerInfo, PartitionLeader, TopicInfo } from "../cluster/metadata_snapshot.ts";
 import type { BrokerSession } from "../net/broker_pool.ts";
 import type { Clock } from "../timers.ts";
 import type { InitProducerIdentity, ProducerIdentity } from "./idempotence.ts";
@@ -34,6 +34,12 @@ export interface SenderOptions {
   transactional: SenderTransaction | undefined;
   /** Time and timers. */
   clock: Clock;
+  /**
+   * Whether to follow the leader a Produce response names after NOT_LEADER_OR_FOLLOWER
+   * (KIP-951) at once rather than after a metadata refresh; off only to measure what it
+   * saves.
+   */
+  leaderHints?: boolean;
   /** Numbers in [0, 1) for the backoff's jitter. */
   random: () => number;
   /** Told what the sender does, for metrics and events; nothing when absent. */
@@ -101,6 +107,11 @@ export interface SenderMetadata {
   topic(topic: string): TopicInfo | undefined;
   /** Asks for a refresh. */
   requestUpdate(): unknown;
+  /**
+   * Moves partitions to the leaders a Produce response named (KIP-951), when newer
+   * than those known; returns whether one moved.
+   */
+  updateLeaders(leaders: readonly PartitionLeader[], endpoints: readonly BrokerInfo[]): boolean;
   /** Calls `listener` after every refresh. */
   onUpdate(listener: () => void): void;
 }

@@ -107,6 +107,7 @@ function buildHarness(options: Partial<SenderOptions> & { partitions?: number } 
     {
       topic: () => info,
       requestUpdate: () => {},
+      updateLeaders: () => false,
       onUpdate: () => {},
     },
     {

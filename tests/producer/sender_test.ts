@@ -159,6 +159,7 @@ test("Sender waits for the metadata refresh after a connect that fails at once, 
         leaderEpochs: new Int32Array([0]),
       }),
       requestUpdate: () => refreshes++,
+      updateLeaders: () => false,
       onUpdate: (listener) => updates.push(listener),
     },
     {
