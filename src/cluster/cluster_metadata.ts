@@ -43,7 +43,21 @@ export interface ClusterMetadataOptions {
    * that ends before any answered.
    */
   describeAttempts?: () => string;
+  /**
+   * Starts again from the bootstrap addresses (KIP-899, KIP-1102): called when no
+   * refresh succeeded for `rebootstrapTriggerMs` and when a broker answers
+   * REBOOTSTRAP_REQUIRED. Absent: never (Java's `metadata.recovery.strategy=none`).
+   */
+  rebootstrap?: (reason: string) => void;
+  /**
+   * How long refreshes may fail before a rebootstrap (ms); Java's
+   * `metadata.recovery.rebootstrap.trigger.ms`.
+   */
+  rebootstrapTriggerMs?: number;
 }
+
+/** Raised inside a refresh whose rebootstrap deadline came first. */
+const REBOOTSTRAP_DUE: unique symbol = Symbol("rebootstrap due");
 
 /** The cluster metadata the producer works from. */
 export class ClusterMetadata {
@@ -54,6 +68,8 @@ export class ClusterMetadata {
   #inFlight: Promise<void> | null = null;
   #again = false;
   #lastError: unknown = null;
+  /** When the refreshes failing since the last success began (ms), null after a success. */
+  #attemptStartMs: number | null = null;
   #cancelTimer: Cancel = () => {};
   #closed = false;
   readonly #listeners: (() => void)[] = [];
@@ -243,12 +259,63 @@ export class ClusterMetadata {
   }
 
   async #refresh(): Promise<void> {
-    try {
-      const response = await this.#fetch([...this.#topics]);
-      this.#snapshot = new MetadataSnapshot(response, this.#options.clock.now(), this.#snapshot);
-      this.#lastError = null;
-    } catch (error) {
-      this.#lastError = error;
+    const clock = this.#options.clock;
+    const rebootstrap = this.#options.rebootstrap;
+    const triggerMs = this.#options.rebootstrapTriggerMs ?? Infinity;
+    this.#attemptStartMs ??= clock.now();
+    // One more attempt after a rebootstrap in the middle of this one.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (rebootstrap !== undefined && clock.now() - this.#attemptStartMs > triggerMs) {
+        rebootstrap(`no metadata for ${triggerMs} ms`);
+        this.#attemptStartMs = clock.now();
+      }
+      const remaining = this.#attemptStartMs + triggerMs - clock.now();
+      let cancel: Cancel = () => {};
+      try {
+        const fetched = this.#fetch([...this.#topics]);
+        // An answer that comes after the deadline is moot.
+        fetched.catch(() => {});
+        // A broker that accepts connections and never answers holds a fetch until its
+        // request timeout: the rebootstrap deadline does not wait for it.
+        const response = rebootstrap === undefined || remaining === Infinity
+          ? await fetched
+          : await Promise.race([
+            fetched,
+            new Promise<never>((_, reject) => {
+              cancel = clock.schedule(() => reject(REBOOTSTRAP_DUE), remaining);
+            }),
+          ]);
+        if (response.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED && rebootstrap !== undefined) {
+          // The broker says this client must start again from its bootstrap addresses
+          // (KIP-1102): at once, then this refresh goes there.
+          rebootstrap("a broker answered REBOOTSTRAP_REQUIRED");
+          this.#attemptStartMs = clock.now();
+          this.#lastError = new KafkaError(response.errorCode, {
+            message: "Metadata: the broker asked for a rebootstrap",
+          });
+          continue;
+        }
+        if (response.errorCode !== ErrorCode.NONE) {
+          throw new KafkaError(response.errorCode, { message: "Metadata request" });
+        }
+        this.#snapshot = new MetadataSnapshot(response, clock.now(), this.#snapshot);
+        this.#lastError = null;
+        this.#attemptStartMs = null;
+        return;
+      } catch (error) {
+        if (error === REBOOTSTRAP_DUE) {
+          rebootstrap!(`no metadata for ${triggerMs} ms`);
+          this.#attemptStartMs = clock.now();
+          this.#lastError = new KafkaTimeoutError(
+            `Cannot get metadata as no broker answered within ${triggerMs} ms (metadataRecoveryRebootstrapTriggerMs)`,
+          );
+          continue;
+        }
+        this.#lastError = error;
+        return;
+      } finally {
+        cancel();
+      }
     }
   }
 

@@ -2,7 +2,10 @@
  * One connection per broker, opened on demand with API versions negotiated
  * (ApiVersions v3, falling back to what the broker lists or v0 on
  * UNSUPPORTED_VERSION), reopened with exponential backoff after a failure, and a
- * bootstrap that tries each configured address in turn.
+ * bootstrap that tries each configured address in turn. Once brokers are known from
+ * metadata, metadata is asked of them; when none of them can be reached, the pool
+ * rebootstraps (KIP-899): it forgets them and starts again from the bootstrap
+ * addresses, whose names the runtime resolves anew at each connect.
  *
  * @module
  */
@@ -81,6 +84,14 @@ export interface BrokerPoolOptions {
   reconnectBackoffMs: number;
   /** Longest reconnect backoff (ms). Java: `reconnect.backoff.max.ms`. */
   reconnectBackoffMaxMs: number;
+  /**
+   * `"rebootstrap"`: when no known broker can be reached, start again from the
+   * bootstrap addresses; `"none"`: once brokers are known, ask only them (Java's
+   * `metadata.recovery.strategy`). Rebootstrap when absent.
+   */
+  metadataRecovery?: "rebootstrap" | "none";
+  /** Told of each rebootstrap and why (for the log). */
+  onRebootstrap?: (reason: string) => void;
   /** Where the connections' timers (and re-authentication's) come from; the global ones if absent. */
   timers?: Timers;
 }
@@ -213,6 +224,10 @@ function tlsRefused(
 
 interface NodeState {
   session: Promise<BrokerSession> | null;
+  /** The address `session` is being opened to. */
+  opening: string | null;
+  /** Counts the sessions started; one abandoned (its broker moved) is no longer the latest. */
+  generation: number;
   ready: BrokerSession | null;
   failures: number;
   retryAtMs: number;
@@ -223,7 +238,11 @@ export class BrokerPool {
   readonly #options: BrokerPoolOptions;
   readonly #nodes = new Map<number, NodeState>();
   #brokers: ReadonlyMap<number, BrokerInfo> = new Map();
+  /** The map metadata gave last (a rebootstrap forgets it; the same map again is not news). */
+  #learnt: ReadonlyMap<number, BrokerInfo> | null = null;
   #bootstrap: BrokerSession | null = null;
+  /** Set by a rebootstrap until metadata names brokers again: open sessions are not asked. */
+  #rebootstrapped = false;
   #closed = false;
   /** Aborted on close: connections being opened are abandoned, so no socket or timer outlives the pool. */
   readonly #closing = new AbortController();
@@ -254,7 +273,44 @@ export class BrokerPool {
    * @param brokers Brokers by id.
    */
   setBrokers(brokers: ReadonlyMap<number, BrokerInfo>): void {
-    if (brokers.size > 0) this.#brokers = brokers;
+    if (brokers.size === 0 || brokers === this.#learnt) return;
+    this.#brokers = this.#learnt = brokers;
+    this.#rebootstrapped = false;
+    // A broker id now at another address (a cluster replaced, ids reused): its
+    // connection reaches the broker that had it, so it goes.
+    for (const [nodeId, state] of this.#nodes) {
+      const broker = brokers.get(nodeId);
+      if (broker === undefined) continue;
+      const address = formatAddress(broker.host, broker.port);
+      if (state.ready !== null && state.ready.address !== address) {
+        state.ready.connection.close();
+        state.ready = null;
+        state.failures = 0;
+        state.retryAtMs = 0;
+      }
+      if (state.session !== null && state.opening !== address) {
+        state.generation++;
+        state.session = null;
+        state.opening = null;
+        state.failures = 0;
+        state.retryAtMs = 0;
+      }
+    }
+  }
+
+  /**
+   * Forgets the brokers learnt (KIP-899): metadata is asked of the bootstrap addresses
+   * again, not of the open connections, until {@link BrokerPool.setBrokers} names brokers
+   * again. Connections in use stay open until they fail.
+   *
+   * @param reason Why, for the log.
+   */
+  rebootstrap(reason: string): void {
+    this.#options.onRebootstrap?.(reason);
+    this.#brokers = new Map();
+    this.#rebootstrapped = true;
+    this.#bootstrap?.connection.close();
+    this.#bootstrap = null;
   }
 
   /**
@@ -292,7 +348,14 @@ export class BrokerPool {
     }
     let state = this.#nodes.get(nodeId);
     if (state === undefined) {
-      state = { session: null, ready: null, failures: 0, retryAtMs: 0 };
+      state = {
+        session: null,
+        opening: null,
+        generation: 0,
+        ready: null,
+        failures: 0,
+        retryAtMs: 0,
+      };
       this.#nodes.set(nodeId, state);
     }
     if (state.ready !== null && !state.ready.connection.isClosed) {
@@ -307,6 +370,8 @@ export class BrokerPool {
     }
     const s = state;
     const wait = Math.max(0, s.retryAtMs - Date.now());
+    const opening = s.opening = formatAddress(broker.host, broker.port);
+    const generation = ++s.generation;
     s.session = (async () => {
       if (wait > 0) await this.#backoff(wait);
       try {
@@ -321,6 +386,14 @@ export class BrokerPool {
           session.connection.close();
           throw new KafkaConnectionError("Cannot connect: the producer is closed");
         }
+        if (s.generation !== generation) {
+          // The broker id moved to another address meanwhile (setBrokers).
+          session.connection.close();
+          throw new KafkaConnectionError(
+            `Cannot use the connection to ${opening} as broker ${nodeId} is now at another address`,
+            { address: opening },
+          );
+        }
         s.ready = session;
         s.failures = 0;
         session.connection.closed.then(() => {
@@ -330,6 +403,7 @@ export class BrokerPool {
         this.#notify(nodeId);
         return session;
       } catch (error) {
+        if (s.generation !== generation) throw error;
         s.failures++;
         s.retryAtMs = Date.now() + backoffMs(
           s.failures,
@@ -340,27 +414,34 @@ export class BrokerPool {
         this.#notify(nodeId);
         throw error;
       } finally {
-        s.session = null;
+        if (s.generation === generation) {
+          s.session = null;
+          s.opening = null;
+        }
       }
     })();
     return s.session;
   }
 
   /**
-   * Any usable session, for metadata: an open one, else a known broker, else the
+   * Any usable session, for metadata: an open one, else a known broker, else (before
+   * brokers are known, or with rebootstrap once none of them could be reached) the
    * bootstrap addresses in order.
    *
    * @returns The session.
    * @throws {KafkaConnectionError} Naming every address tried, when none answers.
    */
   async any(): Promise<BrokerSession> {
-    for (const state of this.#nodes.values()) {
-      if (state.ready !== null && !state.ready.connection.isClosed) return state.ready;
+    if (!this.#rebootstrapped) {
+      for (const state of this.#nodes.values()) {
+        if (state.ready !== null && !state.ready.connection.isClosed) return state.ready;
+      }
     }
     if (this.#bootstrap !== null && !this.#bootstrap.connection.isClosed) return this.#bootstrap;
     const failures: string[] = this.#tried = [];
     try {
-      for (const nodeId of this.#brokers.keys()) {
+      const known = this.#brokers;
+      for (const nodeId of known.keys()) {
         this.#trying = this.#describe(nodeId);
         try {
           return await this.session(nodeId);
@@ -369,6 +450,16 @@ export class BrokerPool {
           if (isAuthenticationError(error)) throw error;
           failures.push(`${this.#describe(nodeId)} (${(error as Error).message})`);
         }
+      }
+      if (known.size > 0) {
+        // Asked only of the brokers learnt, as Java's "none"; or, every one of them out
+        // of reach, rebootstrap (KIP-899).
+        if (this.#options.metadataRecovery === "none") {
+          throw new KafkaConnectionError(
+            `Cannot connect to any known broker: tried ${failures.join(", ")}`,
+          );
+        }
+        this.rebootstrap("no known broker can be reached");
       }
       for (const { host, port } of this.#options.bootstrap) {
         if (this.#closed) break;

@@ -27,6 +27,7 @@ import { MetadataSnapshot } from "../cluster/metadata_snapshot.ts";
 import { requestMetadata } from "../cluster/metadata_request.ts";
 import { BrokerPool } from "../net/broker_pool.ts";
 import { defaultConnect } from "../net/default_connect.ts";
+import { formatAddress } from "../net/connect_broker.ts";
 import { type Clock, systemClock } from "../timers.ts";
 import { CloseDeadline, closeTimeout } from "./close_deadline.ts";
 import { type AppendRecord, sendRecord, sendRecords } from "./send_records.ts";
@@ -123,6 +124,14 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
       maxInFlight: o.maxInFlight,
       reconnectBackoffMs: 50,
       reconnectBackoffMaxMs: 1000,
+      metadataRecovery: o.metadataRecoveryStrategy,
+      onRebootstrap: (reason) =>
+        telemetry.events.log(
+          "info",
+          `rebootstrap: ${reason}; starting again from ${
+            o.bootstrap.map((b) => formatAddress(b.host, b.port)).join(", ")
+          }`,
+        ),
     });
     this.#metadata = new ClusterMetadata(
       async (topics) => await requestMetadata(await this.#pool.any(), topics),
@@ -131,6 +140,12 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
         retryBackoffMs: o.retryBackoffMs,
         clock: this.#clock,
         describeAttempts: () => this.#pool.describeAttempts(),
+        ...(o.metadataRecoveryStrategy === "rebootstrap"
+          ? {
+            rebootstrap: (reason: string) => this.#pool.rebootstrap(reason),
+            rebootstrapTriggerMs: o.metadataRecoveryRebootstrapTriggerMs,
+          }
+          : {}),
       },
     );
     this.#metadata.onUpdate(() => {

@@ -184,6 +184,21 @@ export const OPTION_SPECS: Readonly<Record<ProducerOptionName, OptionSpec>> = Ob
     min: 0,
     doc: "metadata refresh period",
   },
+  metadataRecoveryStrategy: {
+    java: ["metadata.recovery.strategy"],
+    kind: "choice",
+    default: "rebootstrap",
+    values: ["rebootstrap", "none"],
+    doc:
+      "when no known broker answers: `rebootstrap` forgets them and starts again from `bootstrap`; `none` keeps to them",
+  },
+  metadataRecoveryRebootstrapTriggerMs: {
+    java: ["metadata.recovery.rebootstrap.trigger.ms"],
+    kind: "duration",
+    default: 300000,
+    min: 0,
+    doc: "with `rebootstrap`: rebootstrap after this long without metadata from any broker",
+  },
   connectTimeoutMs: {
     java: ["socket.connection.setup.timeout.ms"],
     kind: "duration",

@@ -141,6 +141,27 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    */
   metadataMaxAgeMs?: number;
   /**
+   * What to do when none of the brokers the producer learnt of answers (a cluster
+   * replaced behind the same bootstrap names, KIP-899): `"rebootstrap"` forgets them and
+   * starts again from the `bootstrap` addresses, resolved anew, at once when every known
+   * broker refuses connections, after `metadataRecoveryRebootstrapTriggerMs` without
+   * metadata otherwise, and when a broker answers REBOOTSTRAP_REQUIRED (KIP-1102);
+   * `"none"` keeps to the brokers learnt, as Java before 4.0. Java:
+   * `metadata.recovery.strategy`.
+   *
+   * @default {"rebootstrap"}
+   */
+  metadataRecoveryStrategy?: "rebootstrap" | "none";
+  /**
+   * With `metadataRecoveryStrategy` `"rebootstrap"`: how long metadata may fail to come
+   * (brokers that accept connections but never answer, or answer errors) before the
+   * producer starts again from the `bootstrap` addresses (KIP-1102). Java:
+   * `metadata.recovery.rebootstrap.trigger.ms`.
+   *
+   * @default {300000}
+   */
+  metadataRecoveryRebootstrapTriggerMs?: number;
+  /**
    * How long to wait for a TCP (or TLS) connection. Java: `socket.connection.setup.timeout.ms`.
    *
    * @default {10000}
@@ -254,6 +275,8 @@ export interface ResolvedProducerOptions<K, V> {
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
   metadataMaxAgeMs: number;
+  metadataRecoveryStrategy: "rebootstrap" | "none";
+  metadataRecoveryRebootstrapTriggerMs: number;
   connectTimeoutMs: number;
   compression: CompressionType;
   partitioner: PartitionerChoice;

@@ -88,6 +88,8 @@ test("resolveProducerOptions() applies the defaults the table gives", () => {
     retryBackoffMs: 100,
     retryBackoffMaxMs: 1000,
     metadataMaxAgeMs: 300000,
+    metadataRecoveryStrategy: "rebootstrap",
+    metadataRecoveryRebootstrapTriggerMs: 300000,
     connectTimeoutMs: 10000,
     compression: "none",
     partitioner: "default",
@@ -120,6 +122,7 @@ test("resolveProducerOptions() checks every number option against its spec's ran
       "requestTimeoutMs",
       "deliveryTimeoutMs",
       "metadataMaxAgeMs",
+      "metadataRecoveryRebootstrapTriggerMs",
       "connectTimeoutMs",
     ],
   );
@@ -128,7 +131,7 @@ test("resolveProducerOptions() checks every number option against its spec's ran
   // requestTimeoutMs, retryBackoffMaxMs raised to retryBackoffMs.
   const base = { lingerMs: 0, requestTimeoutMs: 1, deliveryTimeoutMs: Infinity, retryBackoffMs: 0 };
   const numbers = specs.filter(([, s]) => s.kind === "integer" || s.kind === "duration");
-  assert.equal(numbers.length, 13);
+  assert.equal(numbers.length, 14);
   for (const [name, spec] of numbers) {
     const min = spec.min!;
     const of = (value: unknown) =>
