@@ -360,6 +360,8 @@ export class TransactionManager {
       }
     } catch (error) {
       this.#abortableError ??= error as Error;
+      // The sender fails the batches waiting for these partitions, so the abort can go on.
+      this.#options.wakeSender();
     } finally {
       this.#adding = false;
     }
