@@ -20,19 +20,20 @@
  * @module
  */
 
-import { KafkaError, KafkaTransactionError } from "../errors.ts";
+import { KafkaTransactionError } from "../errors.ts";
 import { ApiKey } from "../protocol/api.ts";
-import { ErrorCode } from "../protocol/error_codes.ts";
 import { produceApi, type ProduceResponse } from "../protocol/produce.ts";
 import type { BrokerSession } from "../net/broker_pool.ts";
-import type { PartitionLeader } from "../cluster/metadata_snapshot.ts";
 import { isAuthenticationError } from "../net/sasl.ts";
-import { backoffMs, type Cancel } from "../timers.ts";
+import { backoffMs } from "../timers.ts";
+import { DrainScheduler } from "./drain_scheduler.ts";
 import { DeliveryTimeout } from "./delivery_timeout.ts";
-import { judgeFailure, movesLeader } from "./failure_policy.ts";
+import { judgeFailure } from "./failure_policy.ts";
 import { Idempotence, type ProducerIdentity, resequence } from "./idempotence.ts";
 import { PartitionQueue } from "./partition_queue.ts";
-import { buildProduceRequest, chooseBatches, produceResults } from "./produce_request.ts";
+import { readProduceOutcome } from "./produce_outcome.ts";
+import { buildProduceRequest, chooseBatches } from "./produce_request.ts";
+import { groupByLeader } from "./leader_groups.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type {
   BatchOutcome,
@@ -43,6 +44,7 @@ import type {
 } from "./sender_options.ts";
 import { splitBatch } from "./split_batch.ts";
 import { UnsentBytes } from "./unsent_bytes.ts";
+import { BatchLedger } from "./batch_ledger.ts";
 
 export type { InitProducerIdentity, ProducerIdentity } from "./idempotence.ts";
 export type {
@@ -85,19 +87,10 @@ export class Sender {
   readonly #perPartition: number;
   readonly #idempotence: Idempotence | null;
   readonly #delivery: DeliveryTimeout;
-  readonly #unsent: UnsentBytes;
-  #drainScheduled = false;
-  #cancelTimer: Cancel = () => {};
-  #timerAt = Infinity;
-  /** Batches enqueued and not settled. */
-  #pending = 0;
-  /** Batches in flight, all partitions. */
-  #inFlight = 0;
-  #idleWaiters: (() => void)[] = [];
+  readonly #ledger: BatchLedger;
+  readonly #scheduler: DrainScheduler;
   #closed = false;
   #closeError: Error | null = null;
-  /** Batches failed by the delivery timeout while their request was in flight. */
-  readonly #expired = new WeakSet<ProducerBatch>();
 
   /**
    * @param metadata Where leaders are looked up.
@@ -116,8 +109,9 @@ export class Sender {
     this.#options = options;
     this.#outcome = outcome;
     this.#observer = options.observer ?? NO_OBSERVER;
+    this.#scheduler = new DrainScheduler(options.clock, () => this.#drain());
     this.#delivery = new DeliveryTimeout(options.deliveryTimeoutMs);
-    this.#unsent = new UnsentBytes(options.clock);
+    this.#ledger = new BatchLedger(new UnsentBytes(options.clock), outcome);
     const init = options.initProducerIdentity;
     this.#idempotence = init === undefined ? null : new Idempotence(init, options, {
       changed: () => this.wake(),
@@ -140,13 +134,13 @@ export class Sender {
    * @param batch The batch.
    */
   enqueue(batch: ProducerBatch): void {
-    this.#pending++;
+    this.#ledger.added();
     if (this.#closeError !== null) {
       this.#settle(batch, this.#closeError);
       return;
     }
     this.#queue(batch.topic, batch.partition).batches.push(batch);
-    this.#unsent.add(batch);
+    this.#ledger.unsent.add(batch);
     this.wake();
   }
 
@@ -175,7 +169,7 @@ export class Sender {
 
   /** The budget bytes of the batches queued that were never sent yet. */
   get unsentBytes(): number {
-    return this.#unsent.bytes;
+    return this.#ledger.unsent.bytes;
   }
 
   /**
@@ -188,7 +182,7 @@ export class Sender {
    * @returns Resolves once below the limit.
    */
   whenUnsentBelow(bytes: number, timeoutMs: number, onTimeout: () => Error): Promise<void> {
-    return this.#unsent.whenBelow(bytes, timeoutMs, onTimeout);
+    return this.#ledger.unsent.whenBelow(bytes, timeoutMs, onTimeout);
   }
 
   /**
@@ -197,18 +191,12 @@ export class Sender {
    * @returns The promise.
    */
   whenIdle(): Promise<void> {
-    if (this.#pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#ledger.whenIdle();
   }
 
   /** Schedules a drain (coalesced into one per microtask turn). */
   wake(): void {
-    if (this.#drainScheduled || this.#closed) return;
-    this.#drainScheduled = true;
-    queueMicrotask(() => {
-      this.#drainScheduled = false;
-      this.#drain();
-    });
+    this.#scheduler.wake();
   }
 
   /**
@@ -221,7 +209,7 @@ export class Sender {
     // The first reason stays: a producer failed (or closed past its deadline) and then
     // closed fails what still comes with why it failed.
     this.#closeError ??= error;
-    this.#cancelTimer();
+    this.#scheduler.stop();
     this.#idempotence?.close();
     for (const queue of this.#queues.values()) {
       for (const batch of queue.batches.splice(0)) this.#settle(batch, error);
@@ -245,8 +233,7 @@ export class Sender {
     this.close(error);
     for (const queue of this.#queues.values()) {
       for (const batch of queue.inFlight.splice(0)) {
-        this.#expired.add(batch);
-        this.#inFlight--;
+        this.#ledger.expiredInFlight(batch);
         this.#settle(batch, error);
       }
     }
@@ -294,36 +281,22 @@ export class Sender {
     const abortable = this.#options.transactional?.abortableError() ?? null;
     if (abortable !== null) this.#failUndrained(abortable);
     const idempotence = this.#idempotence;
-    if (idempotence !== null && !idempotence.ready(now, this.#inFlight, this.#pending > 0)) {
-      this.#wakeAt(Math.min(nextWakeAt, idempotence.retryAtMs));
+    if (
+      idempotence !== null &&
+      !idempotence.ready(now, this.#ledger.inFlight, this.#ledger.pending > 0)
+    ) {
+      this.#scheduler.wakeAt(Math.min(nextWakeAt, idempotence.retryAtMs));
       return;
     }
-    const byLeader = new Map<number, PartitionQueue[]>();
-    let needMetadata = false;
-    for (const queue of this.#queues.values()) {
-      if (!queue.maySend(this.#perPartition)) continue;
-      const info = this.#metadata.topic(queue.topic);
-      // A batch going back to a new leader (a newer leader epoch than the one it failed
-      // under) skips its backoff, as Java's RecordAccumulator does.
-      if (
-        queue.retryAtMs > now &&
-        !((info?.leaderEpochs[queue.partition] ?? -1) > queue.retryLeaderEpoch)
-      ) {
-        nextWakeAt = Math.min(nextWakeAt, queue.retryAtMs);
-        continue;
-      }
-      const leader = info?.leaders[queue.partition] ?? -1;
-      if (leader < 0) {
-        needMetadata = true;
-        continue;
-      }
-      if (this.#options.transactional?.partitionReady(queue.topic, queue.partition) === false) {
-        continue;
-      }
-      let list = byLeader.get(leader);
-      if (list === undefined) byLeader.set(leader, list = []);
-      list.push(queue);
-    }
+    const transaction = this.#options.transactional;
+    const { byLeader, needMetadata, nextRetryAt } = groupByLeader(
+      this.#queues.values(),
+      now,
+      this.#perPartition,
+      (topic) => this.#metadata.topic(topic),
+      (topic, partition) => transaction?.partitionReady(topic, partition) ?? true,
+    );
+    nextWakeAt = Math.min(nextWakeAt, nextRetryAt);
     for (const [nodeId, queues] of byLeader) {
       const session = this.#brokers.ready(nodeId);
       if (session === undefined) {
@@ -338,7 +311,7 @@ export class Sender {
       }
     }
     if (needMetadata) this.#metadata.requestUpdate();
-    this.#wakeAt(nextWakeAt);
+    this.#scheduler.wakeAt(nextWakeAt);
   }
 
   /** Fails the partition's batches whose delivery timeout is up, wherever they wait. */
@@ -355,8 +328,7 @@ export class Sender {
       (batch, error, where) => {
         if (where === "in flight") {
           // Its answer, when it comes, is moot.
-          this.#expired.add(batch);
-          this.#inFlight--;
+          this.#ledger.expiredInFlight(batch);
         }
         // A sequenced batch given up leaves a gap the broker would refuse: new epoch.
         if (batch.baseSequence >= 0) this.#requireBump(error);
@@ -364,16 +336,6 @@ export class Sender {
       },
     );
     queue.releaseRetries();
-  }
-
-  #wakeAt(at: number): void {
-    if (at === Infinity || at >= this.#timerAt) return;
-    this.#cancelTimer();
-    this.#timerAt = at;
-    this.#cancelTimer = this.#options.clock.schedule(() => {
-      this.#timerAt = Infinity;
-      this.wake();
-    }, at - this.#options.clock.now());
   }
 
   #connect(nodeId: number): void {
@@ -419,9 +381,8 @@ export class Sender {
     for (const i of chosen) {
       const queue = queues[i]!;
       const batch = queue.send();
-      this.#unsent.remove(batch);
+      this.#ledger.sent(batch);
       this.#idempotence?.stamp(queue, batch);
-      this.#inFlight++;
       const leaderEpoch = this.#metadata.topic(queue.topic)?.leaderEpochs[queue.partition] ?? -1;
       sent.push({ batch, queue, leaderEpoch });
       records += batch.count;
@@ -459,71 +420,36 @@ export class Sender {
 
   #onResponse(sent: readonly Sent[], response: ProduceResponse | null): void {
     // Batches expired while in flight were settled already; their answer is moot.
-    sent = sent.filter(({ batch }) => !this.#expired.has(batch));
+    sent = sent.filter(({ batch }) => !this.#ledger.isExpired(batch));
     if (response === null) {
       for (const { batch, queue } of sent) this.#done(queue, batch, null, -1n, -1);
       this.wake();
       return;
     }
-    const hints = this.#options.leaderHints !== false;
-    const leaders: PartitionLeader[] = [];
-    const results = produceResults(
+    const outcome = readProduceOutcome(
       response,
       sent.map((s) => s.batch),
       (topic) => this.#metadata.topic(topic)?.topicId,
+      this.#options.leaderHints !== false,
     );
-    let refresh = false;
-    for (const { batch, queue, leaderEpoch } of sent) {
-      const result = results.get(batch);
-      if (result === undefined) {
-        this.#failed(
-          queue,
-          batch,
-          new KafkaError(ErrorCode.NETWORK_EXCEPTION, {
-            topic: batch.topic,
-            partition: batch.partition,
-            message:
-              `Cannot read the result of ${batch.topic}-${batch.partition} as the Produce response did not mention it`,
-            byClient: true,
-          }),
-        );
-        continue;
-      }
-      const code = result.errorCode;
-      if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-        this.#done(queue, batch, null, result.baseOffset, Number(result.logAppendTimeMs));
-        continue;
-      }
-      if (movesLeader(code)) refresh = true;
-      const leader = result.currentLeader;
-      if (
-        hints && leader !== null && leader.leaderId >= 0 && leader.leaderEpoch >= 0 &&
-        (code === ErrorCode.NOT_LEADER_OR_FOLLOWER || code === ErrorCode.FENCED_LEADER_EPOCH)
-      ) {
-        leaders.push({ topic: batch.topic, partition: batch.partition, ...leader });
-      }
-      this.#failed(
-        queue,
-        batch,
-        new KafkaError(code, {
-          topic: batch.topic,
-          partition: batch.partition,
-          ...(result.errorMessage ? { message: result.errorMessage } : {}),
-        }),
-        leaderEpoch,
-      );
+    for (const [i, { batch, queue, leaderEpoch }] of sent.entries()) {
+      const result = outcome.results[i]!;
+      if (result.stored) this.#done(queue, batch, null, result.baseOffset, result.logAppendTime);
+      else this.#failed(queue, batch, result.error, leaderEpoch);
     }
     // The leaders the broker named take effect now (KIP-951); the refresh still runs
     // behind them, as in Java, for what the response did not say.
-    if (leaders.length > 0) this.#metadata.updateLeaders(leaders, response.nodeEndpoints);
-    if (refresh) this.#metadata.requestUpdate();
+    if (outcome.leaders.length > 0) {
+      this.#metadata.updateLeaders(outcome.leaders, response.nodeEndpoints);
+    }
+    if (outcome.refresh) this.#metadata.requestUpdate();
     this.wake();
   }
 
   #onRequestError(sent: readonly Sent[], error: unknown): void {
     const cause = error instanceof Error ? error : new Error(String(error));
     for (const { batch, queue, leaderEpoch } of sent) {
-      if (!this.#expired.has(batch)) this.#failed(queue, batch, cause, leaderEpoch);
+      if (!this.#ledger.isExpired(batch)) this.#failed(queue, batch, cause, leaderEpoch);
     }
     // A lost connection or a timeout may mean the leader moved.
     this.#metadata.requestUpdate();
@@ -554,7 +480,7 @@ export class Sender {
     // A retry waits out its backoff; if the delivery timeout comes first, the batch
     // expires then (in #drain), not earlier.
     if (retriable && !this.#closed && this.#delivery.hasTime(batch, now)) {
-      if (queue.land(batch)) this.#inFlight--;
+      this.#ledger.landed(queue, batch);
       const o = this.#options;
       const backoff = backoffMs(batch.attempts, o.retryBackoffMs, o.retryBackoffMaxMs, o.random);
       this.#observer.retry(batch, error, backoff, now);
@@ -570,13 +496,13 @@ export class Sender {
    * broker, so its halves take its sequence numbers.
    */
   #split(queue: PartitionQueue, batch: ProducerBatch, error: Error): void {
-    if (queue.land(batch)) this.#inFlight--;
+    this.#ledger.landed(queue, batch);
     this.#observer.split(batch);
     queue.splitting++;
     splitBatch(batch).then(
       ([first, second]) => {
         queue.splitting--;
-        this.#pending++; // one batch became two
+        this.#ledger.added(); // one batch became two
         const closed = this.#closeError;
         if (closed !== null) {
           this.#settle(first, closed);
@@ -631,17 +557,13 @@ export class Sender {
     baseOffset: bigint,
     logAppendTime: number,
   ): void {
-    if (queue.land(batch)) this.#inFlight--;
+    this.#ledger.landed(queue, batch);
     if (error !== null && batch.baseSequence >= 0) this.#requireBump(error);
     this.#settle(batch, error, baseOffset, logAppendTime);
     queue.releaseRetries();
   }
 
   #settle(batch: ProducerBatch, error: Error | null, baseOffset = -1n, logAppendTime = -1): void {
-    this.#pending--;
-    this.#unsent.remove(batch);
-    if (error === null) this.#outcome.delivered(batch, baseOffset, logAppendTime);
-    else this.#outcome.failed(batch, error);
-    if (this.#pending === 0) { for (const resolve of this.#idleWaiters.splice(0)) resolve(); }
+    this.#ledger.settle(batch, error, baseOffset, logAppendTime);
   }
 }
