@@ -22,17 +22,14 @@ import {
   createPartitioner,
   type Partitioner,
 } from "../partition/partitioner.ts";
-import { ClusterMetadata } from "../cluster/cluster_metadata.ts";
+import type { ClusterMetadata } from "../cluster/cluster_metadata.ts";
 import { MetadataSnapshot } from "../cluster/metadata_snapshot.ts";
-import { requestMetadata } from "../cluster/metadata_request.ts";
-import { BrokerPool } from "../net/broker_pool.ts";
-import { defaultConnect } from "../net/default_connect.ts";
-import { formatAddress } from "../net/connect_broker.ts";
+import type { BrokerPool } from "../net/broker_pool.ts";
 import { type Clock, systemClock } from "../timers.ts";
 import { CloseDeadline, closeTimeout } from "./close_deadline.ts";
+import { connectCluster } from "./cluster_access.ts";
 import { type AppendRecord, sendRecord, sendRecords } from "./send_records.ts";
 import type { ProducerRecord, RecordMetadata } from "../types.ts";
-import { countingConnect } from "./counting_connect.ts";
 import { normalizeHeaders } from "./headers.ts";
 import { idempotentIdentity, type InitProducerIdentity } from "./idempotence.ts";
 import { createSink } from "./kafka_sink.ts";
@@ -113,46 +110,9 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
       },
       metadata: new MetadataSnapshot(null, 0),
     });
-    this.#pool = new BrokerPool({
-      bootstrap: o.bootstrap,
-      clientId: o.clientId,
-      connect: countingConnect(o.connect ?? defaultConnect, (bytes) => telemetry.written(bytes)),
-      tls: o.tls,
-      sasl: o.sasl,
-      connectTimeoutMs: o.connectTimeoutMs,
-      requestTimeoutMs: o.requestTimeoutMs,
-      maxInFlight: o.maxInFlight,
-      reconnectBackoffMs: 50,
-      reconnectBackoffMaxMs: 1000,
-      metadataRecovery: o.metadataRecoveryStrategy,
-      onRebootstrap: (reason) =>
-        telemetry.events.log(
-          "info",
-          `rebootstrap: ${reason}; starting again from ${
-            o.bootstrap.map((b) => formatAddress(b.host, b.port)).join(", ")
-          }`,
-        ),
-    });
-    this.#metadata = new ClusterMetadata(
-      async (topics) => await requestMetadata(await this.#pool.any(), topics),
-      {
-        metadataMaxAgeMs: o.metadataMaxAgeMs,
-        retryBackoffMs: o.retryBackoffMs,
-        clock: this.#clock,
-        describeAttempts: () => this.#pool.describeAttempts(),
-        ...(o.metadataRecoveryStrategy === "rebootstrap"
-          ? {
-            rebootstrap: (reason: string) => this.#pool.rebootstrap(reason),
-            rebootstrapTriggerMs: o.metadataRecoveryRebootstrapTriggerMs,
-          }
-          : {}),
-      },
-    );
-    this.#metadata.onUpdate(() => {
-      this.#pool.setBrokers(this.#metadata.snapshot.brokers);
-      telemetry.metadataUpdated(this.#metadata.snapshot);
-    });
-    this.#pool.onChange((nodeId) => telemetry.brokerChanged(nodeId, this.#pool.ready(nodeId)));
+    const cluster = connectCluster(o, telemetry, clock);
+    this.#pool = cluster.pool;
+    this.#metadata = cluster.metadata;
     this.#topicWaits = new TopicWaits(
       this.#metadata,
       this.#clock,
@@ -165,7 +125,13 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     this.#transactions = this.#createTransactions();
     this.#sender = this.#createSender();
     this.#pacer = new SinkPacer(this.#sender, o.bufferBytes, o.maxBlockMs);
-    this.#accumulator = new RecordAccumulator({
+    this.#accumulator = this.#createAccumulator();
+  }
+
+  #createAccumulator(): RecordAccumulator {
+    const o = this.#options;
+    const telemetry = this.#telemetry;
+    return new RecordAccumulator({
       batchBytes: o.batchBytes,
       lingerMs: o.lingerMs,
       idle: o.naturalBatching
