@@ -1,226 +1,26 @@
 /**
- * One connection per broker, opened on demand with API versions negotiated
- * (ApiVersions v3, falling back to what the broker lists or v0 on
- * UNSUPPORTED_VERSION), reopened with exponential backoff after a failure, and a
- * bootstrap that tries each configured address in turn. Once brokers are known from
- * metadata, metadata is asked of them; when none of them can be reached, the pool
- * rebootstraps (KIP-899): it forgets them and starts again from the bootstrap
- * addresses, whose names the runtime resolves anew at each connect.
+ * One connection per broker, opened on demand (open_broker_session.ts) and reopened
+ * with exponential backoff after a failure, and a bootstrap that tries each
+ * configured address in turn. Once brokers are known from metadata, metadata is
+ * asked of them; when none of them can be reached, the pool rebootstraps (KIP-899):
+ * it forgets them and starts again from the bootstrap addresses, whose names the
+ * runtime resolves anew at each connect.
  *
  * @module
  */
 
-import { KafkaAuthenticationError, KafkaConnectionError, KafkaError } from "../errors.ts";
-import { ApiKey } from "../protocol/api.ts";
-import {
-  apiVersionsApi,
-  apiVersionsFallbackVersion,
-  type ApiVersionsResponse,
-} from "../protocol/api_versions.ts";
-import { apiList } from "../protocol/apis.ts";
-import { ErrorCode } from "../protocol/error_codes.ts";
-import { negotiateVersion, requireVersion } from "../protocol/versions.ts";
-import { produceApi } from "../protocol/produce.ts";
+import { KafkaConnectionError, KafkaError } from "../errors.ts";
 import type { BrokerInfo } from "../cluster/metadata_snapshot.ts";
-import { connectBroker, formatAddress } from "./connect_broker.ts";
-import type { Connection } from "./connection.ts";
-import { eventHubsRequestLimit } from "./event_hubs.ts";
-import { keepAuthenticated } from "./reauthentication.ts";
-import { authenticate, isAuthenticationError, type SaslOptions } from "./sasl.ts";
-import { tlsFailure } from "./tls_failure.ts";
-import { globalTimers, type Timers } from "./timers.ts";
-import type { ConnectFunction, TlsOptions } from "./transport.ts";
+import type { BrokerPoolOptions } from "./broker_pool_options.ts";
+import { formatAddress } from "./connect_broker.ts";
+import { type BrokerSession, openBrokerSession } from "./open_broker_session.ts";
+import { isAuthenticationError } from "./sasl.ts";
 import { backoffMs } from "../timers.ts";
 
-/** The ApiVersions version asked first. */
-const FIRST_API_VERSIONS_VERSION = 3;
-/** This package's version, sent in ApiVersions v3+. */
-export const CLIENT_VERSION = "0.1.0";
-
-/** A connection to one broker with the versions agreed for each API. */
-export interface BrokerSession {
-  /** The broker id; -1 for a bootstrap address whose id is not known yet. */
-  readonly nodeId: number;
-  /** `host:port`. */
-  readonly address: string;
-  /** The connection. */
-  readonly connection: Connection;
-  /** The version to use per API key (absent: the broker supports none we speak). */
-  readonly versions: ReadonlyMap<number, number>;
-  /**
-   * The cluster-wide finalized feature levels the broker reported in ApiVersions
-   * (v3+), e.g. `transaction.version`; absent or empty when it reported none.
-   */
-  readonly features?: FinalizedFeatures;
-}
-
-/** Finalized feature levels, as one broker's ApiVersions response reported them. */
-export interface FinalizedFeatures {
-  /** Their epoch (-1 unknown): a newer report has a larger one. */
-  readonly epoch: bigint;
-  /** The finalized maximum level per feature name. */
-  readonly levels: ReadonlyMap<string, number>;
-}
-
-/** Options of {@link BrokerPool}. */
-export interface BrokerPoolOptions {
-  /** Bootstrap addresses, tried in order. */
-  bootstrap: readonly { host: string; port: number }[];
-  /** The client id. */
-  clientId: string;
-  /** Opens sockets instead of the runtime's own. */
-  connect: ConnectFunction | undefined;
-  /** TLS to the brokers, and how; undefined or false for plain TCP. */
-  tls: boolean | TlsOptions | undefined;
-  /** SASL credentials; undefined for none. */
-  sasl: SaslOptions | undefined;
-  /** TCP/TLS setup timeout (ms). */
-  connectTimeoutMs: number;
-  /** Request timeout (ms). */
-  requestTimeoutMs: number;
-  /** Requests in flight per connection. */
-  maxInFlight: number;
-  /** First reconnect backoff (ms); it doubles per failure. Java: `reconnect.backoff.ms`. */
-  reconnectBackoffMs: number;
-  /** Longest reconnect backoff (ms). Java: `reconnect.backoff.max.ms`. */
-  reconnectBackoffMaxMs: number;
-  /**
-   * `"rebootstrap"`: when no known broker can be reached, start again from the
-   * bootstrap addresses; `"none"`: once brokers are known, ask only them (Java's
-   * `metadata.recovery.strategy`). Rebootstrap when absent.
-   */
-  metadataRecovery?: "rebootstrap" | "none";
-  /** Told of each rebootstrap and why (for the log). */
-  onRebootstrap?: (reason: string) => void;
-  /** Where the connections' timers (and re-authentication's) come from; the global ones if absent. */
-  timers?: Timers;
-}
-
-/**
- * Opens a connection, negotiates versions and authenticates with SASL when configured;
- * a SASL session with a lifetime is then re-authenticated in place before it ends
- * (KIP-368). A TLS handshake that fails over certificates (either side's) fails with a
- * {@linkcode KafkaAuthenticationError}, not a retriable connection error.
- *
- * @param host The host.
- * @param port The port.
- * @param nodeId The broker id, or -1.
- * @param options Pool options.
- * @param signal Abandons the attempt (the pool closing): the socket is closed.
- * @returns The session.
- */
-export async function openBrokerSession(
-  host: string,
-  port: number,
-  nodeId: number,
-  options: BrokerPoolOptions,
-  signal?: AbortSignal,
-): Promise<BrokerSession> {
-  const address = formatAddress(host, port);
-  const requestLimit = eventHubsRequestLimit(host);
-  const { tls, sasl } = options;
-  let connection: Connection;
-  try {
-    connection = await connectBroker({
-      ...(signal === undefined ? {} : { signal }),
-      host,
-      port,
-      address,
-      clientId: options.clientId,
-      connectTimeoutMs: options.connectTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
-      maxInFlight: options.maxInFlight,
-      ...(options.timers === undefined ? {} : { timers: options.timers }),
-      ...(requestLimit === undefined ? {} : { requestLimit }),
-      ...(options.connect === undefined ? {} : { connect: options.connect }),
-      ...(tls ? { tls } : {}),
-    });
-  } catch (error) {
-    throw tlsRefused(error, tls, address);
-  }
-  // Closing the connection fails whatever request the session is waiting on.
-  const abandon = (): void => connection.close();
-  signal?.addEventListener("abort", abandon, { once: true });
-  try {
-    const { versions, features } = await negotiateVersions(connection, { host, port, nodeId });
-    if (sasl !== undefined) {
-      const lifetimeMs = await authenticate(connection, versions, sasl, address);
-      keepAuthenticated(connection, lifetimeMs, {
-        versions,
-        sasl,
-        timers: options.timers ?? globalTimers,
-      });
-    }
-    return { nodeId, address, connection, versions, features };
-  } catch (error) {
-    connection.close();
-    throw tlsRefused(error, tls, address);
-  } finally {
-    signal?.removeEventListener("abort", abandon);
-  }
-}
-
-/**
- * Asks a new connection's broker which API versions it supports (ApiVersions v3,
- * again at the version it lists, or v0, on UNSUPPORTED_VERSION) and picks, per API,
- * the highest version both sides speak.
- *
- * @param connection The connection, before any other request.
- * @param broker The broker, for error messages.
- * @returns The version to use per API key, and the finalized features reported.
- * @throws {KafkaError} When ApiVersions fails, or the broker cannot take Produce v3.
- */
-async function negotiateVersions(
-  connection: Connection,
-  broker: { host: string; port: number; nodeId: number },
-): Promise<{ versions: Map<number, number>; features: FinalizedFeatures }> {
-  const request = { clientSoftwareVersion: CLIENT_VERSION };
-  let response: ApiVersionsResponse = await connection.request(
-    apiVersionsApi,
-    FIRST_API_VERSIONS_VERSION,
-    request,
-  );
-  if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION) {
-    const version = Math.min(
-      apiVersionsFallbackVersion(response),
-      FIRST_API_VERSIONS_VERSION - 1,
-    );
-    response = await connection.request(apiVersionsApi, version, request);
-  }
-  if (response.errorCode !== ErrorCode.NONE) {
-    throw new KafkaError(response.errorCode, {
-      message: `ApiVersions request to broker at ${connection.address}`,
-    });
-  }
-  const versions = new Map<number, number>();
-  for (const api of apiList) {
-    const version = negotiateVersion(api, response.apiKeys);
-    if (version !== null) versions.set(api.key, version);
-  }
-  // A broker that cannot take record batch v2 is refused here, with a clear error.
-  versions.set(ApiKey.Produce, requireVersion(produceApi, response.apiKeys, broker));
-  const levels = new Map<string, number>();
-  for (const f of response.finalizedFeatures) levels.set(f.name, f.maxVersionLevel);
-  return { versions, features: { epoch: response.finalizedFeaturesEpoch, levels } };
-}
-
-/**
- * A TLS handshake that failed over certificates (either side's), as the
- * non-retriable {@linkcode KafkaAuthenticationError} it is; any other error as it is.
- */
-function tlsRefused(
-  error: unknown,
-  tls: boolean | TlsOptions | undefined,
-  address: string,
-): unknown {
-  if (!tls || error instanceof KafkaError) return error;
-  const failure = tlsFailure(error, typeof tls === "object" && tls.cert !== undefined);
-  if (failure === undefined) return error;
-  return new KafkaAuthenticationError(
-    `Cannot authenticate with TLS to broker at ${address} as ${failure.reason}`,
-    { address, mechanism: "TLS", cause: error },
-  );
-}
+// The names callers have always imported from here; they live in the files that hold them.
+export type { BrokerPoolOptions } from "./broker_pool_options.ts";
+export { CLIENT_VERSION, type FinalizedFeatures } from "./negotiate_versions.ts";
+export { type BrokerSession, openBrokerSession } from "./open_broker_session.ts";
 
 interface NodeState {
   session: Promise<BrokerSession> | null;
@@ -346,18 +146,7 @@ export class BrokerPool {
     if (this.#closed) {
       return Promise.reject(new KafkaConnectionError("Cannot connect: the producer is closed"));
     }
-    let state = this.#nodes.get(nodeId);
-    if (state === undefined) {
-      state = {
-        session: null,
-        opening: null,
-        generation: 0,
-        ready: null,
-        failures: 0,
-        retryAtMs: 0,
-      };
-      this.#nodes.set(nodeId, state);
-    }
+    const state = this.#state(nodeId);
     if (state.ready !== null && !state.ready.connection.isClosed) {
       return Promise.resolve(state.ready);
     }
@@ -368,59 +157,9 @@ export class BrokerPool {
         new KafkaConnectionError(`Cannot connect to broker ${nodeId}: its address is not known`),
       );
     }
-    const s = state;
-    const wait = Math.max(0, s.retryAtMs - Date.now());
-    const opening = s.opening = formatAddress(broker.host, broker.port);
-    const generation = ++s.generation;
-    s.session = (async () => {
-      if (wait > 0) await this.#backoff(wait);
-      try {
-        const session = await openBrokerSession(
-          broker.host,
-          broker.port,
-          nodeId,
-          this.#options,
-          this.#closing.signal,
-        );
-        if (this.#closed) {
-          session.connection.close();
-          throw new KafkaConnectionError("Cannot connect: the producer is closed");
-        }
-        if (s.generation !== generation) {
-          // The broker id moved to another address meanwhile (setBrokers).
-          session.connection.close();
-          throw new KafkaConnectionError(
-            `Cannot use the connection to ${opening} as broker ${nodeId} is now at another address`,
-            { address: opening },
-          );
-        }
-        s.ready = session;
-        s.failures = 0;
-        session.connection.closed.then(() => {
-          if (s.ready === session) s.ready = null;
-          this.#notify(nodeId);
-        }, () => {});
-        this.#notify(nodeId);
-        return session;
-      } catch (error) {
-        if (s.generation !== generation) throw error;
-        s.failures++;
-        s.retryAtMs = Date.now() + backoffMs(
-          s.failures,
-          this.#options.reconnectBackoffMs,
-          this.#options.reconnectBackoffMaxMs,
-          Math.random,
-        );
-        this.#notify(nodeId);
-        throw error;
-      } finally {
-        if (s.generation === generation) {
-          s.session = null;
-          s.opening = null;
-        }
-      }
-    })();
-    return s.session;
+    const wait = Math.max(0, state.retryAtMs - Date.now());
+    state.opening = formatAddress(broker.host, broker.port);
+    return state.session = this.#open(nodeId, broker, state, ++state.generation, wait);
   }
 
   /**
@@ -511,6 +250,92 @@ export class BrokerPool {
     this.#bootstrap?.connection.close();
   }
 
+  /** The state kept for a broker, created on first use. */
+  #state(nodeId: number): NodeState {
+    let state = this.#nodes.get(nodeId);
+    if (state === undefined) {
+      state = {
+        session: null,
+        opening: null,
+        generation: 0,
+        ready: null,
+        failures: 0,
+        retryAtMs: 0,
+      };
+      this.#nodes.set(nodeId, state);
+    }
+    return state;
+  }
+
+  /**
+   * Waits out the backoff, then opens the session `state.session` stands for; a
+   * later generation (the broker moved, setBrokers) owns the state, so this one
+   * then leaves it alone.
+   */
+  async #open(
+    nodeId: number,
+    broker: BrokerInfo,
+    s: NodeState,
+    generation: number,
+    wait: number,
+  ): Promise<BrokerSession> {
+    const opening = formatAddress(broker.host, broker.port);
+    if (wait > 0) await this.#backoff(wait);
+    try {
+      const session = await openBrokerSession(
+        broker.host,
+        broker.port,
+        nodeId,
+        this.#options,
+        this.#closing.signal,
+      );
+      if (this.#closed) {
+        session.connection.close();
+        throw new KafkaConnectionError("Cannot connect: the producer is closed");
+      }
+      if (s.generation !== generation) {
+        // The broker id moved to another address meanwhile (setBrokers).
+        session.connection.close();
+        throw new KafkaConnectionError(
+          `Cannot use the connection to ${opening} as broker ${nodeId} is now at another address`,
+          { address: opening },
+        );
+      }
+      this.#opened(nodeId, s, session);
+      return session;
+    } catch (error) {
+      if (s.generation === generation) this.#failed(nodeId, s);
+      throw error;
+    } finally {
+      if (s.generation === generation) {
+        s.session = null;
+        s.opening = null;
+      }
+    }
+  }
+
+  /** Records a session opened; its connection closing later clears it. */
+  #opened(nodeId: number, s: NodeState, session: BrokerSession): void {
+    s.ready = session;
+    s.failures = 0;
+    session.connection.closed.then(() => {
+      if (s.ready === session) s.ready = null;
+      this.#notify(nodeId);
+    }, () => {});
+    this.#notify(nodeId);
+  }
+
+  /** Records a failed attempt: the next waits longer (jittered, capped). */
+  #failed(nodeId: number, s: NodeState): void {
+    s.failures++;
+    s.retryAtMs = Date.now() + backoffMs(
+      s.failures,
+      this.#options.reconnectBackoffMs,
+      this.#options.reconnectBackoffMaxMs,
+      Math.random,
+    );
+    this.#notify(nodeId);
+  }
   /** Waits out a reconnect backoff, or until the pool closes. */
   #backoff(ms: number): Promise<void> {
     const signal = this.#closing.signal;

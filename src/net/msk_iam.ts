@@ -10,7 +10,7 @@
  */
 
 import { base64url } from "./base64url.ts";
-import { CLIENT_VERSION } from "./broker_pool.ts";
+import { CLIENT_VERSION } from "./negotiate_versions.ts";
 import type { OauthBearerSaslOptions } from "./oauthbearer.ts";
 import { amzDate, EMPTY_PAYLOAD_SHA256, SIGV4_ALGORITHM, sigv4Encode, sigv4Sign } from "./sigv4.ts";
 
