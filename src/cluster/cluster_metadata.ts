@@ -258,18 +258,23 @@ export class ClusterMetadata {
     this.#cancelTimer();
   }
 
+  /** Starts again from the bootstrap addresses; the trigger clock starts again too. */
+  #rebootstrap(reason: string): number {
+    this.#options.rebootstrap!(reason);
+    return this.#attemptStartMs = this.#options.clock.now();
+  }
+
   async #refresh(): Promise<void> {
     const clock = this.#options.clock;
     const rebootstrap = this.#options.rebootstrap;
     const triggerMs = this.#options.rebootstrapTriggerMs ?? Infinity;
-    this.#attemptStartMs ??= clock.now();
+    let startedMs = this.#attemptStartMs ??= clock.now();
     // One more attempt after a rebootstrap in the middle of this one.
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (rebootstrap !== undefined && clock.now() - this.#attemptStartMs > triggerMs) {
-        rebootstrap(`no metadata for ${triggerMs} ms`);
-        this.#attemptStartMs = clock.now();
+      if (rebootstrap !== undefined && clock.now() - startedMs > triggerMs) {
+        startedMs = this.#rebootstrap(`no metadata for ${triggerMs} ms`);
       }
-      const remaining = this.#attemptStartMs + triggerMs - clock.now();
+      const remaining = startedMs + triggerMs - clock.now();
       let cancel: Cancel = () => {};
       try {
         const fetched = this.#fetch([...this.#topics]);
@@ -288,8 +293,7 @@ export class ClusterMetadata {
         if (response.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED && rebootstrap !== undefined) {
           // The broker says this client must start again from its bootstrap addresses
           // (KIP-1102): at once, then this refresh goes there.
-          rebootstrap("a broker answered REBOOTSTRAP_REQUIRED");
-          this.#attemptStartMs = clock.now();
+          startedMs = this.#rebootstrap("a broker answered REBOOTSTRAP_REQUIRED");
           this.#lastError = new KafkaError(response.errorCode, {
             message: "Metadata: the broker asked for a rebootstrap",
           });
@@ -304,8 +308,7 @@ export class ClusterMetadata {
         return;
       } catch (error) {
         if (error === REBOOTSTRAP_DUE) {
-          rebootstrap!(`no metadata for ${triggerMs} ms`);
-          this.#attemptStartMs = clock.now();
+          startedMs = this.#rebootstrap(`no metadata for ${triggerMs} ms`);
           this.#lastError = new KafkaTimeoutError(
             `Cannot get metadata as no broker answered within ${triggerMs} ms (metadataRecoveryRebootstrapTriggerMs)`,
           );

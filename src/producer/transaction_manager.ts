@@ -213,6 +213,11 @@ export class TransactionManager {
    * @param error Why it failed.
    */
   recordFailed(error: Error): void {
+    this.#abortOnly(error);
+  }
+
+  /** The open transaction can from now on only be aborted, because of `error`. */
+  #abortOnly(error: Error): void {
     if (!this.#inTransaction || this.#abortableError !== null) return;
     this.#abortableError = error;
     // The sender fails what it has not sent yet, so the abort does not wait for it.
@@ -266,7 +271,7 @@ export class TransactionManager {
       } catch (error) {
         // As Java: the transaction can still be aborted, and the producer goes on.
         if (error instanceof KafkaError && error.code === ErrorCode.TRANSACTION_ABORTABLE) {
-          this.#abortableError ??= error;
+          this.#abortOnly(error);
         }
         throw error;
       }
@@ -359,9 +364,7 @@ export class TransactionManager {
         }
       }
     } catch (error) {
-      this.#abortableError ??= error as Error;
-      // The sender fails the batches waiting for these partitions, so the abort can go on.
-      this.#options.wakeSender();
+      this.#abortOnly(error as Error);
     } finally {
       this.#adding = false;
     }

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BrokerPool, type BrokerPoolOptions } from "../../src/net/broker_pool.ts";
+import { hostPort } from "../testing/_client.ts";
 import { startTestBroker } from "../../src/testing.ts";
 
 function options(overrides: Partial<BrokerPoolOptions> = {}): BrokerPoolOptions {
@@ -22,11 +23,6 @@ function options(overrides: Partial<BrokerPoolOptions> = {}): BrokerPoolOptions 
     reconnectBackoffMaxMs: 2000,
     ...overrides,
   };
-}
-
-function hostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(":");
-  return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
 }
 
 test("BrokerPool waits longer after each failed connect to a broker (exponential, capped)", async () => {
