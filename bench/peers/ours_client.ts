@@ -3,7 +3,7 @@
  * so that its CPU time and peak RSS are its own:
  *
  *   deno run -A bench/peers/ours_client.ts --bootstrap H:P,... --topic T --records N
- *       --acks 1|all [--idempotent 0|1] [--batch-bytes B] [--linger-ms L]
+ *       --acks 1|all [--idempotent 0|1] [--batch-bytes B] [--linger-ms L] [--buffer-bytes M]
  *       [--keys padded|plain] [--values bytes|string|json|text1k] [--compression C]
  *       [--mode throughput|latency] [--warmup W] [--sink none]
  *
@@ -46,6 +46,7 @@ const options: ProducerOptions<string, string | Uint8Array> = { bootstrap, topic
 if (flag("idempotent", "") !== "") options.idempotent = flag("idempotent", "") === "1";
 if (flag("batch-bytes", "") !== "") options.batchBytes = Number(flag("batch-bytes", ""));
 if (flag("linger-ms", "") !== "") options.lingerMs = Number(flag("linger-ms", ""));
+if (flag("buffer-bytes", "") !== "") options.bufferBytes = Number(flag("buffer-bytes", ""));
 if (flag("compression", "none") !== "none") {
   options.compression = flag("compression", "none") as CompressionType;
 }
