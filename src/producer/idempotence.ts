@@ -248,6 +248,7 @@ export class Idempotence {
       identity.producerEpoch,
       batch.baseSequence,
     );
+    batch.sealed = true;
   }
 
   /**

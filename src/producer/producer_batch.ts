@@ -120,6 +120,8 @@ export interface ProducerBatch {
   readonly partition: number;
   /** The encoded RecordBatch v2 (restamped with producer id and sequence when sent). */
   readonly bytes: Uint8Array;
+  /** Whether its CRC is written for the header it goes with: false until first sent. */
+  sealed: boolean;
   /** Records in the batch. */
   readonly count: number;
   /** The records' completions, in offset order. */
@@ -146,11 +148,11 @@ export interface ProducerBatch {
 }
 
 /**
- * A closed batch never sent: no attempt, sequence or epoch yet.
+ * A closed batch never sent: no attempt, sequence, epoch or CRC yet.
  *
  * @param topic The topic.
  * @param partition The partition.
- * @param bytes The finished RecordBatch v2.
+ * @param bytes The finished RecordBatch v2, not sealed.
  * @param count Its records.
  * @param completions Their completions.
  * @param reserved The budget bytes it holds.
@@ -172,6 +174,7 @@ export function newProducerBatch(
     topic,
     partition,
     bytes,
+    sealed: false,
     count,
     completions,
     reserved,

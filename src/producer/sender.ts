@@ -33,6 +33,7 @@ import { Idempotence, type ProducerIdentity, resequence } from "./idempotence.ts
 import { PartitionQueue } from "./partition_queue.ts";
 import { readProduceOutcome } from "./produce_outcome.ts";
 import { buildProduceRequest, chooseBatches } from "./produce_request.ts";
+import { sealRecordBatch } from "../record/record_batch_builder.ts";
 import { groupByLeader } from "./leader_groups.ts";
 import type { ProducerBatch } from "./producer_batch.ts";
 import type {
@@ -383,6 +384,11 @@ export class Sender {
       const batch = queue.send();
       this.#ledger.sent(batch);
       this.#idempotence?.stamp(queue, batch);
+      // Summed once, here: an idempotent batch when stamped, any other the first time.
+      if (!batch.sealed) {
+        sealRecordBatch(batch.bytes);
+        batch.sealed = true;
+      }
       const leaderEpoch = this.#metadata.topic(queue.topic)?.leaderEpochs[queue.partition] ?? -1;
       sent.push({ batch, queue, leaderEpoch });
       records += batch.count;

@@ -1,7 +1,8 @@
 /**
  * Finishing a producer's record batch: the header a new batch carries (no producer id
- * yet: the sender stamps it when sending), the records compressed with the codec its
- * attributes name, and the CRC.
+ * yet: the sender stamps it when sending) and the records compressed with the codec
+ * its attributes name. The CRC is left to the sender, which seals the batch when it
+ * first sends it, once its producer id and sequence are final: a batch is summed once.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import type { RecordBatchBuilder } from "./record_batch_builder.ts";
  * @param attributes The batch attributes (codec in the low 3 bits, transactional bit 4).
  * @param baseTimestamp The first record's timestamp (ms).
  * @param maxTimestamp The largest record timestamp (ms).
- * @returns The finished RecordBatch v2.
+ * @returns The finished RecordBatch v2, its CRC not yet written (see `sealRecordBatch`).
  *
  * @example Finishing an uncompressed batch of one record
  * ```ts
@@ -47,7 +48,7 @@ export async function finishBatch(
     baseSequence: -1,
   };
   const compression = attributes & 0x07;
-  return compression === 0
-    ? builder.finish(header)
-    : builder.finish(header, await compressionCodec(compression).compress(builder.records()));
+  if (compression === 0) return builder.finishUnsealed(header);
+  const compressed = await compressionCodec(compression).compress(builder.records());
+  return builder.finishUnsealed(header, compressed);
 }

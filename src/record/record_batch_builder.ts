@@ -295,6 +295,22 @@ export class RecordBatchBuilder {
    * @returns The encoded batch (a view of the builder's buffer).
    */
   finish(header: RecordBatchHeader, compressedRecords?: Uint8Array): Uint8Array {
+    const batch = this.finishUnsealed(header, compressedRecords);
+    sealRecordBatch(batch);
+    return batch;
+  }
+
+  /**
+   * As {@link RecordBatchBuilder.finish}, without the CRC: for a batch whose header
+   * changes before it is sent (a producer stamps its id and sequence then), which
+   * {@link sealRecordBatch} or {@link restampRecordBatch} completes once, so a large
+   * batch is summed once, not twice.
+   *
+   * @param header The batch-level fields.
+   * @param compressedRecords The compressed records section, when compressed.
+   * @returns The encoded batch, its CRC field not yet written.
+   */
+  finishUnsealed(header: RecordBatchHeader, compressedRecords?: Uint8Array): Uint8Array {
     let end = this.#pos;
     if (compressedRecords !== undefined) {
       end = RECORD_BATCH_HEADER_SIZE + compressedRecords.length;
@@ -315,9 +331,7 @@ export class RecordBatchBuilder {
     view.setInt16(PRODUCER_EPOCH_OFFSET, header.producerEpoch);
     view.setInt32(BASE_SEQUENCE_OFFSET, header.baseSequence);
     view.setInt32(RECORD_COUNT_OFFSET, this.#count);
-    const batch = buf.subarray(0, end);
-    view.setUint32(CRC_OFFSET, crc32c(batch.subarray(ATTRIBUTES_OFFSET)));
-    return batch;
+    return buf.subarray(0, end);
   }
 
   #grow(need: number): void {
@@ -351,5 +365,16 @@ export function restampRecordBatch(
   view.setBigInt64(PRODUCER_ID_OFFSET, producerId);
   view.setInt16(PRODUCER_EPOCH_OFFSET, producerEpoch);
   view.setInt32(BASE_SEQUENCE_OFFSET, baseSequence);
+  sealRecordBatch(batch);
+}
+
+/**
+ * Writes the CRC-32C of an encoded batch (over everything from its attributes on)
+ * into its CRC field.
+ *
+ * @param batch An encoded batch; changed in place.
+ */
+export function sealRecordBatch(batch: Uint8Array): void {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   view.setUint32(CRC_OFFSET, crc32c(batch.subarray(ATTRIBUTES_OFFSET)));
 }

@@ -158,6 +158,7 @@ function buildHarness(options: Partial<SenderOptions> & { partitions?: number } 
         topic: "t",
         partition,
         bytes: new Uint8Array(64 + created++),
+        sealed: false,
         count,
         completions: new CompletionRuns(),
         reserved: 100,

@@ -20,6 +20,7 @@ function batch(count: number): ProducerBatch {
     topic: "t",
     partition: 0,
     bytes: new Uint8Array(64),
+    sealed: false,
     count,
     completions: new CompletionRuns(),
     reserved: 0,

@@ -6,6 +6,7 @@ import { systemClock } from "../../src/timers.ts";
 import { ManualClock, settle } from "./_manual_clock.ts";
 import type { ProducerBatch, RecordCompletion } from "../../src/producer/producer_batch.ts";
 import { decodeRecordBatch } from "../../src/record/record_batch.ts";
+import { sealRecordBatch } from "../../src/record/record_batch_builder.ts";
 import type { CompressionType } from "../../src/producer/options.ts";
 
 function makeBatcher(
@@ -58,6 +59,10 @@ test("records are encoded in order into batches that close at batchBytes", async
     assert.equal(b.topic, "t");
     assert.equal(b.partition, 3);
     assert.ok(b.bytes.length <= 1024, `batch of ${b.bytes.length} bytes`);
+    // The CRC is the sender's, once the header is final: summed once per batch.
+    assert.equal(b.sealed, false);
+    await assert.rejects(async () => await decodeRecordBatch(b.bytes), /CRC/);
+    sealRecordBatch(b.bytes);
     const decoded = await decodeRecordBatch(b.bytes);
     assert.equal(decoded.records.length, b.count);
     assert.equal(b.completions.count, b.count);

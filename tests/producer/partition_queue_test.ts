@@ -8,6 +8,7 @@ function batch(sequence: number, attempts = 0, createdMs = 0): ProducerBatch {
     topic: "t",
     partition: 0,
     bytes: new Uint8Array(64),
+    sealed: false,
     count: 1,
     completions: new CompletionRuns(),
     reserved: 0,

@@ -12,6 +12,7 @@ function batch(topic: string, partition: number, size: number): ProducerBatch {
     topic,
     partition,
     bytes: new Uint8Array(size),
+    sealed: false,
     count: 1,
     completions: new CompletionRuns(),
     reserved: size,
