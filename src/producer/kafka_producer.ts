@@ -46,6 +46,7 @@ import { CLOSED_MESSAGE, RecordAccumulator } from "./record_accumulator.ts";
 import { recordSize, recordTimestamp } from "./record_intake.ts";
 import { Sender } from "./sender.ts";
 import { serializeField } from "./serializer.ts";
+import { GzipWorkers } from "./gzip_workers.ts";
 import { SinkPacer } from "./sink_pacer.ts";
 import { checkTopicName } from "./topic_name.ts";
 import { TopicWaits } from "./topic_waits.ts";
@@ -66,6 +67,8 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
   readonly #clock: Clock;
   readonly #telemetry: ProducerTelemetry;
   readonly #pool: BrokerPool;
+  // Deno gzips on its event loop: there batches are gzipped by workers instead.
+  readonly #gzipWorkers: GzipWorkers | undefined;
   readonly #metadata: ClusterMetadata;
   readonly #topicWaits: TopicWaits<Pending<K, V>>;
   readonly #accumulator: RecordAccumulator;
@@ -125,6 +128,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
     this.#transactions = this.#createTransactions();
     this.#sender = this.#createSender();
     this.#pacer = new SinkPacer(this.#sender, o.bufferBytes, o.maxBlockMs);
+    this.#gzipWorkers = GzipWorkers.forRuntime(o.compression);
     this.#accumulator = this.#createAccumulator();
   }
 
@@ -138,6 +142,9 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
         ? (topic, partition) => this.#sender.isIdle(topic, partition)
         : undefined,
       compression: o.compression,
+      ...(this.#gzipWorkers === undefined ? {} : {
+        compress: (_id: number, data: Uint8Array) => this.#gzipWorkers!.compress(data),
+      }),
       bufferBytes: o.bufferBytes,
       maxBlockMs: o.maxBlockMs,
       transactional: this.#transactions !== undefined,
@@ -433,6 +440,7 @@ export class KafkaProducer<K, V> extends EventTarget implements Producer<K, V> {
       this.#sender.close(new KafkaClosedError(CLOSED_MESSAGE));
       this.#metadata.close();
       this.#pool.close();
+      this.#gzipWorkers?.close();
       // The sockets are released (and disconnect reported) before close() resolves.
       await Promise.all(this.#telemetry.sessions.map((s) => s.connection.closed));
     }

@@ -11,7 +11,7 @@
  */
 
 import { CompressionId } from "../record/compression.ts";
-import { finishBatch } from "../record/finish_batch.ts";
+import { type Compressor, finishBatch } from "../record/finish_batch.ts";
 import {
   RecordBatchBuilder,
   type RecordBytes,
@@ -41,6 +41,8 @@ export interface PartitionBatcherOptions {
   idle?: () => boolean;
   /** Batch compression. */
   compression: CompressionType;
+  /** What compresses a batch's records (gzip workers, say); the registered codecs if unset. */
+  compress?: Compressor;
   /** Time and the linger timer (injectable for tests). */
   clock: Clock;
   /** Where batch buffers come from. */
@@ -260,7 +262,13 @@ export class PartitionBatcher {
     const uncompressedBytes = builder.size;
     const attributes = CompressionId[this.#options.compression] |
       (this.#options.transactional ? 0x10 : 0);
-    const bytes = await finishBatch(builder, attributes, batch.baseTimestamp, batch.maxTimestamp);
+    const bytes = await finishBatch(
+      builder,
+      attributes,
+      batch.baseTimestamp,
+      batch.maxTimestamp,
+      this.#options.compress,
+    );
     // Aborted meanwhile: its records were rejected there.
     if (this.#closing[0] !== batch) return;
     this.#closing.shift();

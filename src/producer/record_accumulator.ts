@@ -10,6 +10,7 @@
  */
 
 import { KafkaClosedError, KafkaTimeoutError } from "../errors.ts";
+import type { Compressor } from "../record/finish_batch.ts";
 import type { RecordBytes, RecordHeaderInput } from "../record/record_batch_builder.ts";
 import type { Clock } from "../timers.ts";
 import { BufferPool } from "./buffer_pool.ts";
@@ -31,6 +32,8 @@ export interface RecordAccumulatorOptions {
   idle: ((topic: string, partition: number) => boolean) | undefined;
   /** Batch compression. */
   compression: CompressionType;
+  /** What compresses a batch's records; the registered codecs if unset. */
+  compress?: Compressor;
   /** The budget of bytes buffered and in flight. */
   bufferBytes: number;
   /** How long a record waits for budget, named in its timeout error (ms). */
@@ -291,6 +294,7 @@ export class RecordAccumulator {
         batchBytes: o.batchBytes,
         lingerMs: o.lingerMs,
         compression: o.compression,
+        ...(o.compress === undefined ? {} : { compress: o.compress }),
         clock: o.clock,
         pool: this.#buffers,
         transactional: o.transactional,

@@ -11,12 +11,21 @@ import { compressionCodec } from "./compression.ts";
 import type { RecordBatchBuilder } from "./record_batch_builder.ts";
 
 /**
+ * Compresses a records section with the codec of `id` (1 gzip, 2 snappy, 3 lz4, 4 zstd).
+ * The data stays unchanged until the result settles.
+ */
+export type Compressor = (id: number, data: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+const registeredCodecs: Compressor = (id, data) => compressionCodec(id).compress(data);
+
+/**
  * Finishes the batch a builder holds.
  *
  * @param builder The records, encoded.
  * @param attributes The batch attributes (codec in the low 3 bits, transactional bit 4).
  * @param baseTimestamp The first record's timestamp (ms).
  * @param maxTimestamp The largest record timestamp (ms).
+ * @param compress What compresses the records: the registered codecs unless given.
  * @returns The finished RecordBatch v2, its CRC not yet written (see `sealRecordBatch`).
  *
  * @example Finishing an uncompressed batch of one record
@@ -35,6 +44,7 @@ export async function finishBatch(
   attributes: number,
   baseTimestamp: number,
   maxTimestamp: number,
+  compress: Compressor = registeredCodecs,
 ): Promise<Uint8Array> {
   const header = {
     baseOffset: 0n,
@@ -49,6 +59,6 @@ export async function finishBatch(
   };
   const compression = attributes & 0x07;
   if (compression === 0) return builder.finishUnsealed(header);
-  const compressed = await compressionCodec(compression).compress(builder.records());
+  const compressed = await compress(compression, builder.records());
   return builder.finishUnsealed(header, compressed);
 }

@@ -45,6 +45,7 @@ function run(
 
 const scenarios = [
   "send-close",
+  "gzip-close",
   "sink-abort",
   "bootstrap-fail",
   "silent-close",
