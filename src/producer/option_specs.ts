@@ -212,7 +212,7 @@ export const OPTION_SPECS: Readonly<Record<ProducerOptionName, OptionSpec>> = Ob
     default: "none",
     values: COMPRESSION_NAMES,
     doc:
-      '`"gzip"`, `"zstd"` from the runtime; `"snappy"`, `"lz4"` in TypeScript (framed as Java frames them)',
+      '`"gzip"`, `"zstd"` from the runtime (gzip on Web Workers on Deno); `"snappy"`, `"lz4"` in TypeScript (framed as Java frames them)',
   },
   partitioner: {
     java: ["partitioner.class"],
