@@ -46,5 +46,11 @@ test("writeUtf8() writes long and non-ASCII strings exactly, at any offset, touc
       assert.ok(buf.subarray(0, offset).every((b) => b === 0xee), "nothing before the offset");
       assert.ok(buf.subarray(offset + n).every((b) => b === 0xee), "nothing after the string");
     }
+    // A view that does not start its buffer (a builder given a subarray, say).
+    const backing = new Uint8Array(5 + s.length * 3 + 4).fill(0xee);
+    const n = writeUtf8(backing.subarray(5, 5 + s.length * 3), 0, s);
+    assert.deepEqual(backing.subarray(5, 5 + n), expected);
+    assert.ok(backing.subarray(0, 5).every((b) => b === 0xee), "nothing before the view");
+    assert.ok(backing.subarray(5 + n).every((b) => b === 0xee), "nothing after the string");
   }
 });
