@@ -5,7 +5,8 @@
  * compressor and a second core stays idle. Bun and Node compress on their own
  * threads already. Here batches are gzipped by a few Web Workers (one per core, at
  * most four), made on the first compressed batch and ended by the producer's
- * `close()`. Batches of one partition still finish in order (its batcher awaits each),
+ * `close()`; batches under 64 KiB stay on the event loop (a round trip costs about as
+ * much). Batches of one partition still finish in order (its batcher awaits each),
  * batches of different partitions in parallel. A worker that cannot start or fails
  * leaves its jobs, and every later one, to the event loop's codec: the batches are
  * valid gzip either way (`node:zlib` there, the runtime's codec here).
@@ -29,6 +30,12 @@ interface Lane {
 }
 
 const MAX_WORKERS = 4;
+/**
+ * Smaller sections are gzipped on the event loop: there it takes at most ~2 ms, a
+ * worker's round trip about as long, and a lone send never waits ~30 ms for a worker
+ * to start.
+ */
+const WORKER_MIN_BYTES = 64 * 1024;
 const WORKER_URL = new URL("./gzip_worker.ts", import.meta.url);
 
 /** What this module asks of `Deno.permissions`. */
@@ -99,14 +106,16 @@ export class GzipWorkers {
 
   /**
    * Gzips a records section on a worker (the least busy one, a new one while there
-   * are fewer than the cores); on the event loop once the workers are closed or broken.
+   * are fewer than the cores); on the event loop when it is under 64 KiB, or once the
+   * workers are closed or broken.
    *
    * @param data The records section: a copy goes to the worker, and it must stay as it
    * is until the promise settles (a job a worker gives back is gzipped from it).
    * @returns The gzipped section.
    */
   compress(data: Uint8Array): Promise<Uint8Array> {
-    const lane = this.#closed || this.#broken ? undefined : this.#lane();
+    const inline = data.length < WORKER_MIN_BYTES || this.#closed || this.#broken;
+    const lane = inline ? undefined : this.#lane();
     if (lane === undefined) return Promise.resolve(gzipCodec.compress(data));
     const id = this.#nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {

@@ -24,7 +24,11 @@ test("concurrent jobs of many sizes each come back as their own section, gzipped
 }, async () => {
   const workers = new GzipWorkers(2);
   try {
-    const inputs = Array.from({ length: 24 }, (_, i) => section(i, 1000 + i * 7919));
+    // Under 64 KiB on the event loop, larger on the workers: both kinds, interleaved.
+    const inputs = Array.from(
+      { length: 24 },
+      (_, i) => section(i, 1000 + (i % 2) * 90_000 + i * 7919),
+    );
     const outputs = await Promise.all(inputs.map((data) => workers.compress(data)));
     outputs.forEach((out, i) => {
       assert.deepEqual(new Uint8Array(gunzipSync(out)), inputs[i], `job ${i}`);
@@ -54,7 +58,7 @@ test("a worker that fails to start leaves every job to the event loop", {
 }, async () => {
   const workers = new GzipWorkers(2, new URL("./fixtures/failing_worker.ts", import.meta.url));
   try {
-    const inputs = Array.from({ length: 6 }, (_, i) => section(i, 50_000));
+    const inputs = Array.from({ length: 6 }, (_, i) => section(i, 100_000));
     const outputs = await Promise.all(inputs.map((data) => workers.compress(data)));
     outputs.forEach((out, i) => assert.deepEqual(new Uint8Array(gunzipSync(out)), inputs[i]));
     const later = section(7, 3000);
