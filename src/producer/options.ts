@@ -168,9 +168,9 @@ export interface ProducerOptions<K = string | Uint8Array | null, V = string | Ui
    */
   connectTimeoutMs?: number;
   /**
-   * Batch compression. Java: `compression.type`. On Deno gzip runs on Web Workers (one
-   * per core) when the package's modules may be read (or imported, from a remote
-   * package) without a prompt, else on the event loop.
+   * Batch compression. Java: `compression.type`. On Deno batches of 64 KiB and more
+   * are gzipped on Web Workers (one per core) when the package's modules may be read
+   * (or imported, from a remote package) without a prompt, else on the event loop.
    *
    * @default {"none"}
    */
