@@ -48,3 +48,48 @@ for (const compression of ["gzip", "snappy", "lz4", "zstd"] as const) {
     }
   });
 }
+
+test(
+  "gzip batches of 64 KiB and more (on Deno gzipped by workers): librdkafka reads every record back",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const mock = await startMockCluster({ brokers: 1 });
+    try {
+      await mock.createTopic("large", PARTITIONS, 1);
+      const count = 6_000;
+      const text = (i: number) => `${i}:` + "kafka stream record batch ".repeat(40);
+      const records: ProducerRecord[] = Array.from({ length: count }, (_, i) => ({
+        key: `key-${i % 50}`,
+        value: text(i),
+      }));
+      await ReadableStream.from(records).pipeTo(
+        kafkaSink({
+          bootstrap: mock.bootstrap,
+          topic: "large",
+          compression: "gzip",
+          batchBytes: 512 * 1024,
+          lingerMs: 50,
+        }),
+      );
+      const landed = await readBack(mock.bootstrap, "large", { checkCrcs: true });
+      let total = 0;
+      for (const [partition, list] of landed) {
+        let last = -1;
+        for (const r of list) {
+          const value = dec.decode(r.value!);
+          const id = Number(value.split(":")[0]);
+          assert.equal(value, text(id));
+          assert.equal(partition, partitionForKey(r.key!, PARTITIONS));
+          assert.ok(id > last, `partition ${partition}: ${id} after ${last}`);
+          last = id;
+          total++;
+        }
+      }
+      assert.equal(total, count);
+    } finally {
+      await mock.close();
+    }
+  },
+);
