@@ -19,7 +19,7 @@ import type { GzipJob, GzipReply } from "./gzip_worker.ts";
 
 interface Job {
   readonly data: Uint8Array;
-  readonly worker: Lane;
+  readonly lane: Lane;
   resolve(bytes: Uint8Array): void;
   reject(error: unknown): void;
 }
@@ -37,6 +37,8 @@ const MAX_WORKERS = 4;
  */
 const WORKER_MIN_BYTES = 64 * 1024;
 const WORKER_URL = new URL("./gzip_worker.ts", import.meta.url);
+/** Job buffers kept for reuse, per worker. */
+const SPARE_BUFFERS_PER_WORKER = 2;
 
 /** What this module asks of `Deno.permissions`. */
 interface DenoPermissions {
@@ -62,8 +64,6 @@ function mayLoad(deno: DenoPermissions, url: URL): boolean {
     return false;
   }
 }
-/** Job buffers kept for reuse, per worker. */
-const SPARE_BUFFERS_PER_WORKER = 2;
 
 /** A producer's gzip workers. */
 export class GzipWorkers {
@@ -119,7 +119,7 @@ export class GzipWorkers {
     if (lane === undefined) return Promise.resolve(gzipCodec.compress(data));
     const id = this.#nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.#jobs.set(id, { data, worker: lane, resolve, reject });
+      this.#jobs.set(id, { data, lane, resolve, reject });
       lane.pending++;
       const buffer = this.#buffer(data.length);
       const job: GzipJob = { id, data: new Uint8Array(buffer, 0, data.length) };
@@ -180,7 +180,7 @@ export class GzipWorkers {
     const job = this.#jobs.get(reply.id);
     if (job === undefined) return;
     this.#jobs.delete(reply.id);
-    job.worker.pending--;
+    job.lane.pending--;
     if (reply.data !== undefined) job.resolve(reply.data);
     else this.#onEventLoop(job);
   }

@@ -27,8 +27,8 @@ import type { RecordCompletion } from "./producer_batch.ts";
  * {@link KafkaDeliveryError} counting the records it could not deliver (an aborted
  * `pipeTo` rejects with that error instead of the abort reason). Records the pipe
  * had read but the sink not yet taken are dropped by the stream itself, as for any
- * Web Streams sink: the one in hand, and on Bun up to 16 more
- * queued in the stream (there its pipe hands records over faster with room to queue).
+ * Web Streams sink: the one in hand, and on Bun up to 16 more queued in the stream
+ * (there its pipe hands records over faster with room to queue).
  *
  * @example Piping a stream of records into a topic
  * ```ts
